@@ -1,0 +1,182 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Config is everything the command can be told. Values come from defaults,
+// then a config file, then OPSWIKI_* variables, then flags: each later
+// source overrides the earlier ones.
+type Config struct {
+	Addr         string
+	Data         string
+	SiteName     string
+	Author       string
+	Auth         string
+	InsecureOpen bool
+	Poll         time.Duration
+	LogLevel     string
+	LogFormat    string
+	ConfigFile   string
+}
+
+// DefaultConfig returns the defaults of SPEC §8.
+func DefaultConfig() Config {
+	return Config{
+		Addr:      "127.0.0.1:8080",
+		Data:      "./data",
+		SiteName:  "opswiki",
+		Author:    "opswiki <opswiki@localhost>",
+		Auth:      "none",
+		Poll:      200 * time.Millisecond,
+		LogLevel:  "info",
+		LogFormat: "text",
+	}
+}
+
+// flagSet declares every flag on fs, bound to c. Flag names are also the
+// keys of the config file and, upper-cased with OPSWIKI_ and dashes as
+// underscores, the environment variables.
+func (c *Config) flagSet(name string, serve bool) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.StringVar(&c.Data, "data", c.Data, "data directory: the repository (wiki.git) and the search index (index)")
+	fs.StringVar(&c.Author, "author", c.Author, `commit author for changes the server makes, as "Name <email>"`)
+	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "log level: debug, info, warn or error")
+	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "log format: text or json")
+	fs.StringVar(&c.ConfigFile, "config", c.ConfigFile, "YAML file of settings, keyed by flag name")
+	if serve {
+		fs.StringVar(&c.Addr, "addr", c.Addr, "address to listen on")
+		fs.StringVar(&c.SiteName, "site-name", c.SiteName, "name shown in the header and page titles")
+		fs.StringVar(&c.Auth, "auth", c.Auth, "access control: none (everyone may read and edit)")
+		fs.BoolVar(&c.InsecureOpen, "insecure-open", c.InsecureOpen, "allow --auth none on a non-loopback address")
+		fs.DurationVar(&c.Poll, "poll", c.Poll, "how often to check main for commits made by other processes")
+	}
+	return fs
+}
+
+// parse fills c from the config file, the environment and args, in that
+// order, and validates the result.
+func (c *Config) parse(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	file := c.ConfigFile
+	if v := os.Getenv("OPSWIKI_CONFIG"); v != "" && !set["config"] {
+		file = v
+	}
+	if file != "" {
+		if err := c.loadFile(fs, file, set); err != nil {
+			return err
+		}
+	}
+	var envErr error
+	fs.VisitAll(func(f *flag.Flag) {
+		env := "OPSWIKI_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
+		if v, ok := os.LookupEnv(env); ok && !set[f.Name] && f.Name != "config" {
+			if err := fs.Set(f.Name, v); err != nil && envErr == nil {
+				envErr = fmt.Errorf("%s=%q: %w", env, v, err)
+			}
+		}
+	})
+	if envErr != nil {
+		return envErr
+	}
+	return c.Validate()
+}
+
+// loadFile applies a YAML file of flag-name keys, for flags not given on
+// the command line (environment variables are applied after it).
+func (c *Config) loadFile(fs *flag.FlagSet, file string, set map[string]bool) error {
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return fmt.Errorf("read config file: %w", err)
+	}
+	var values map[string]any
+	if err := yaml.Unmarshal(b, &values); err != nil {
+		return fmt.Errorf("config file %s: %w", file, err)
+	}
+	for k, v := range values {
+		f := fs.Lookup(k)
+		if f == nil || k == "config" {
+			return fmt.Errorf("config file %s: unknown setting %q", file, k)
+		}
+		if set[k] {
+			continue
+		}
+		if err := fs.Set(k, fmt.Sprint(v)); err != nil {
+			return fmt.Errorf("config file %s: %s: %w", file, k, err)
+		}
+	}
+	return nil
+}
+
+// Validate checks the settings together.
+func (c *Config) Validate() error {
+	if c.Data == "" {
+		return errors.New("--data must not be empty")
+	}
+	abs, err := filepath.Abs(c.Data)
+	if err != nil {
+		return fmt.Errorf("--data: %w", err)
+	}
+	c.Data = abs
+	if _, _, err := parseAuthor(c.Author); err != nil {
+		return err
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		return fmt.Errorf("--log-level must be debug, info, warn or error, not %q", c.LogLevel)
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		return fmt.Errorf("--log-format must be text or json, not %q", c.LogFormat)
+	}
+	return nil
+}
+
+// ValidateServe checks the settings only the server uses.
+func (c *Config) ValidateServe() error {
+	if c.Poll < 10*time.Millisecond || c.Poll > time.Minute {
+		return fmt.Errorf("--poll must be between 10ms and 1m, not %s", c.Poll)
+	}
+	if c.Auth != "none" {
+		return fmt.Errorf("--auth %q is not supported by this version; use --auth none", c.Auth)
+	}
+	host, _, err := net.SplitHostPort(c.Addr)
+	if err != nil {
+		return fmt.Errorf("--addr %q: %w", c.Addr, err)
+	}
+	if !c.InsecureOpen && !isLoopback(host) {
+		return fmt.Errorf("--auth none lets anyone who can reach %s read and edit the wiki, so it listens only on a loopback address (127.0.0.1, ::1, localhost); put an authenticating proxy in front and pass --insecure-open to listen on %q", c.Addr, host)
+	}
+	return nil
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// parseAuthor splits "Name <email>".
+func parseAuthor(s string) (name, email string, err error) {
+	s = strings.TrimSpace(s)
+	i, j := strings.LastIndexByte(s, '<'), strings.LastIndexByte(s, '>')
+	if i <= 0 || j != len(s)-1 || j < i {
+		return "", "", fmt.Errorf(`--author must look like "Name <email>", not %q`, s)
+	}
+	return strings.TrimSpace(s[:i]), s[i+1 : j], nil
+}

@@ -1,0 +1,109 @@
+// Command opswiki serves a git-backed markdown wiki for operations teams.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+	_ "time/tzdata" // incident timestamps name IANA zones; static images have no zoneinfo
+)
+
+// Version is set at build time with -ldflags "-X main.Version=...".
+var Version = "dev"
+
+const usage = `opswiki: a git-backed markdown wiki for operations teams.
+
+Usage:
+  opswiki [serve] [flags]          serve the wiki (the default)
+  opswiki init [flags] [--from SOURCE]
+                                   create a wiki in a new or empty data directory,
+                                   from the default content or from an existing
+                                   git repository (path or URL) with its history
+  opswiki reindex [flags]          rebuild the search index from git, offline
+  opswiki version                  print the version
+
+Every flag can also be set as OPSWIKI_<FLAG> (OPSWIKI_DATA, OPSWIKI_ADDR, ...)
+or in a YAML file given with --config. Run "opswiki <command> -h" for flags.
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "opswiki:", err)
+		}
+		os.Exit(exitCode(err))
+	}
+}
+
+// exitCode is 2 for usage errors, 1 for everything else.
+func exitCode(err error) int {
+	var ue usageError
+	if errors.As(err, &ue) || errors.Is(err, flag.ErrHelp) {
+		return 2
+	}
+	return 1
+}
+
+type usageError struct{ error }
+
+// run dispatches a subcommand; it returns when the command is done or, for
+// serve, when ctx is cancelled and the server has shut down.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	cmd := "serve"
+	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
+		cmd, args = args[0], args[1:]
+	}
+	cfg := DefaultConfig()
+	switch cmd {
+	case "serve":
+		fs := cfg.flagSet("serve", true)
+		fs.SetOutput(stderr)
+		if err := cfg.parse(fs, args); err != nil {
+			return wrapUsage(err)
+		}
+		if err := cfg.ValidateServe(); err != nil {
+			return wrapUsage(err)
+		}
+		m := &Main{Config: cfg, Stderr: stderr}
+		return m.Serve(ctx)
+	case "init":
+		fs := cfg.flagSet("init", false)
+		from := fs.String("from", "", "existing git repository (path or URL) to start from, with its full history")
+		fs.SetOutput(stderr)
+		if err := cfg.parse(fs, args); err != nil {
+			return wrapUsage(err)
+		}
+		m := &Main{Config: cfg, Stderr: stderr}
+		return m.Init(ctx, *from, stdout)
+	case "reindex":
+		fs := cfg.flagSet("reindex", false)
+		fs.SetOutput(stderr)
+		if err := cfg.parse(fs, args); err != nil {
+			return wrapUsage(err)
+		}
+		m := &Main{Config: cfg, Stderr: stderr}
+		return m.Reindex(ctx, stdout)
+	case "version":
+		fmt.Fprintln(stdout, "opswiki", Version)
+		return nil
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprint(stderr, usage)
+	return usageError{fmt.Errorf("unknown command %q", cmd)}
+}
+
+func wrapUsage(err error) error {
+	if errors.Is(err, flag.ErrHelp) {
+		return err
+	}
+	return usageError{err}
+}

@@ -1,0 +1,191 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/opswiki/opswiki/content"
+	"github.com/opswiki/opswiki/search"
+	"github.com/opswiki/opswiki/static"
+	"github.com/opswiki/opswiki/templates"
+	"github.com/opswiki/opswiki/wiki"
+	"github.com/opswiki/opswiki/wiki/gitstore"
+	"github.com/opswiki/opswiki/wiki/markdown"
+	"github.com/opswiki/opswiki/wiki/web"
+)
+
+// Main holds the running program: the only place that knows every
+// concrete type and wires them together.
+type Main struct {
+	Config Config
+	Stderr io.Writer
+
+	log      *slog.Logger
+	store    *gitstore.Store
+	index    *search.Index
+	catalog  *wiki.Catalog
+	follower *wiki.Follower
+	server   *web.Server
+	httpSrv  *http.Server
+	listener net.Listener
+
+	// Ready is closed once the server accepts requests (tests wait on it).
+	Ready chan struct{}
+}
+
+func (m *Main) logger() *slog.Logger {
+	if m.log != nil {
+		return m.log
+	}
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(m.Config.LogLevel))
+	opts := &slog.HandlerOptions{Level: level}
+	var h slog.Handler = slog.NewTextHandler(m.Stderr, opts)
+	if m.Config.LogFormat == "json" {
+		h = slog.NewJSONHandler(m.Stderr, opts)
+	}
+	m.log = slog.New(h)
+	return m.log
+}
+
+func (m *Main) repoDir() string  { return filepath.Join(m.Config.Data, "wiki.git") }
+func (m *Main) indexDir() string { return filepath.Join(m.Config.Data, "index") }
+
+// author returns the signature of commits the server makes itself.
+func (m *Main) author() wiki.Signature {
+	name, email, _ := parseAuthor(m.Config.Author)
+	return wiki.Signature{Name: name, Email: email, When: time.Now()}
+}
+
+// checkDataDir creates the data directory if needed and proves it writable,
+// so a read-only volume fails at start with a clear message.
+func checkDataDir(dir string) error {
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return fmt.Errorf("data directory %s cannot be created: %w", dir, err)
+	}
+	f, err := os.CreateTemp(dir, ".write-test-*")
+	if err != nil {
+		return fmt.Errorf("data directory %s is not writable: %w", dir, err)
+	}
+	name := f.Name()
+	f.Close()
+	return os.Remove(name)
+}
+
+// openStore opens the repository, creating and seeding it with the default
+// content on first start.
+func (m *Main) openStore(ctx context.Context) error {
+	if err := checkDataDir(m.Config.Data); err != nil {
+		return err
+	}
+	store, err := gitstore.OpenOrInit(m.repoDir())
+	if err != nil {
+		return err
+	}
+	m.store = store
+	if _, err := store.Head(ctx); errors.Is(err, wiki.ErrEmpty) {
+		c, err := store.Seed(ctx, content.FS, m.author(), "Start the wiki with opswiki's default content")
+		if err != nil {
+			return fmt.Errorf("seed the new wiki: %w", err)
+		}
+		m.logger().Info("created a new wiki", "repository", m.repoDir(), "commit", c.ID)
+	} else if err != nil {
+		return err
+	}
+	return nil
+}
+
+// openIndex opens the search index, failing fast when another process
+// holds it.
+func (m *Main) openIndex() error {
+	idx, err := search.Open(m.indexDir(), search.Options{Logger: m.logger()})
+	if err != nil {
+		if errors.Is(err, search.ErrLocked) {
+			return fmt.Errorf("the search index %s is in use by another opswiki process; stop it or use another --data directory", m.indexDir())
+		}
+		return fmt.Errorf("open search index: %w", err)
+	}
+	m.index = idx
+	return nil
+}
+
+// Serve runs the wiki until ctx is cancelled, then shuts down gracefully:
+// in-flight requests finish, the follower stops, the index is flushed.
+func (m *Main) Serve(ctx context.Context) error {
+	if m.Ready == nil {
+		m.Ready = make(chan struct{})
+	}
+	log := m.logger()
+	start := time.Now()
+	ln, err := net.Listen("tcp", m.Config.Addr)
+	if err != nil {
+		if errors.Is(err, syscall.EADDRINUSE) {
+			return fmt.Errorf("address %s is already in use; stop what listens there or choose another with --addr or OPSWIKI_ADDR", m.Config.Addr)
+		}
+		return fmt.Errorf("listen on %s: %w", m.Config.Addr, err)
+	}
+	m.listener = ln
+	defer ln.Close()
+	if err := m.openStore(ctx); err != nil {
+		return err
+	}
+	defer m.store.Close()
+	if err := m.openIndex(); err != nil {
+		return err
+	}
+	defer m.index.Close()
+
+	m.catalog = wiki.NewCatalog()
+	m.follower = wiki.NewFollower(m.store, log, m.Config.Poll, m.catalog, m.index)
+	renderer := markdown.New(markdown.Options{ReservedIDs: web.ReservedIDs})
+	m.server, err = web.New(web.Config{SiteName: m.Config.SiteName, Version: Version, Templates: templates.FS, Static: static.FS, Log: log},
+		m.store, m.catalog, m.follower, renderer, m.index)
+	if err != nil {
+		return err
+	}
+
+	followCtx, stopFollowing := context.WithCancel(context.WithoutCancel(ctx))
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { defer wg.Done(); m.follower.Run(followCtx) }()
+	defer func() { stopFollowing(); wg.Wait() }()
+
+	// Pages are served only once the catalog knows them, so no request sees
+	// a wiki that seems empty; the search index may still be catching up.
+	if err := m.follower.Sync(ctx, m.catalog.Name()); err != nil {
+		return fmt.Errorf("load pages: %w", err)
+	}
+	pages, files := m.catalog.Counts()
+	log.Info("serving", "addr", "http://"+ln.Addr().String(), "pages", pages, "files", files,
+		"data", m.Config.Data, "started_in", time.Since(start).Round(time.Millisecond))
+
+	m.httpSrv = &http.Server{Handler: m.server, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- m.httpSrv.Serve(ln) }()
+	close(m.Ready)
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := m.httpSrv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shut down: %w", err)
+	}
+	return nil
+}
+
+// Addr returns the address the server listens on, once Ready is closed.
+func (m *Main) Addr() string { return m.listener.Addr().String() }

@@ -1,0 +1,190 @@
+package search
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/search/query"
+
+	"github.com/opswiki/opswiki/wiki"
+)
+
+// Name identifies the view in logs and readiness reports.
+func (ix *Index) Name() string { return "search" }
+
+// Commit returns the commit the index reflects, or "" when it must be
+// rebuilt.
+func (ix *Index) Commit() string { return *ix.commit.Load() }
+
+func (ix *Index) setCommit(c string) { ix.commit.Store(&c) }
+
+// Apply brings the index up to u.To. Documents and the new commit land in
+// the same batch, so a single-batch update is atomic. An update needing
+// several batches first records commit "" with its first batch: if it fails
+// or the process dies half way, Commit reports "" and the follower rebuilds
+// rather than trusting a half-applied diff. A rebuild (u.From == "") keeps
+// serving the old documents until each is replaced, and removes the ones no
+// longer in the tree with the last batch.
+func (ix *Index) Apply(ctx context.Context, u wiki.Update) (err error) {
+	var stale map[string]bool
+	if u.From == "" {
+		if stale, err = ix.allIDs(ctx); err != nil {
+			return err
+		}
+	}
+	multi := u.From == "" || len(u.Changes) > ix.batchSize
+	defer func() {
+		if err != nil && multi {
+			ix.setCommit("")
+		}
+	}()
+	if multi {
+		ix.setCommit("")
+	}
+
+	b := ix.idx.NewBatch()
+	if multi {
+		b.DeleteInternal(keyCommit)
+	}
+	for i, c := range u.Changes {
+		if !c.Path.IsPage() {
+			continue
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		id := string(c.Path)
+		delete(stale, id)
+		if c.Kind == wiki.Deleted {
+			b.Delete(id)
+		} else {
+			doc, err := u.Load(ctx, c)
+			if wiki.ErrorCode(err) == wiki.ENOTFOUND || err == nil && doc == nil {
+				b.Delete(id)
+			} else if err != nil {
+				return fmt.Errorf("search: load %s: %w", c.Path, err)
+			} else if err := b.Index(id, toIndexDoc(c.Path, doc)); err != nil {
+				return fmt.Errorf("search: map %s: %w", c.Path, err)
+			}
+		}
+		if b.Size() >= ix.batchSize {
+			if err := ix.idx.Batch(b); err != nil {
+				return fmt.Errorf("search: index batch: %w", err)
+			}
+			b.Reset()
+			if u.Progress != nil {
+				u.Progress(i + 1)
+			}
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	for id := range stale {
+		b.Delete(id)
+	}
+	b.SetInternal(keyCommit, []byte(u.To))
+	if err := ix.idx.Batch(b); err != nil {
+		return fmt.Errorf("search: index batch: %w", err)
+	}
+	ix.setCommit(u.To)
+	if u.Progress != nil {
+		u.Progress(len(u.Changes))
+	}
+	return nil
+}
+
+// allIDs returns the ids of every document in the index.
+func (ix *Index) allIDs(ctx context.Context) (map[string]bool, error) {
+	n, err := ix.idx.DocCount()
+	if err != nil {
+		return nil, fmt.Errorf("search: count documents: %w", err)
+	}
+	ids := make(map[string]bool, n)
+	if n == 0 {
+		return ids, nil
+	}
+	req := bleve.NewSearchRequestOptions(query.NewMatchAllQuery(), int(n), 0, false)
+	req.Score = "none"
+	res, err := ix.idx.SearchInContext(ctx, req)
+	if err != nil {
+		return nil, fmt.Errorf("search: list documents: %w", err)
+	}
+	for _, h := range res.Hits {
+		ids[h.ID] = true
+	}
+	return ids, nil
+}
+
+// toIndexDoc maps a parsed page to the fields of the index.
+func toIndexDoc(p wiki.Path, d *wiki.Document) *indexDoc {
+	m := &d.Meta
+	hs := make([]string, 0, len(d.Headings))
+	for _, h := range d.Headings {
+		hs = append(hs, h.Text)
+	}
+	// Text that is searchable but never shown in a snippet.
+	extra := []string{m.Name, m.Description, m.Oncall, m.Repo}
+	extra = append(extra, m.Authors...)
+	extra = append(extra, m.DependsOn...)
+	for _, a := range m.ActionItems {
+		extra = append(extra, a.Title, a.Ticket)
+	}
+	for _, s := range m.SLOs {
+		extra = append(extra, s.Name)
+	}
+	for _, l := range m.Links {
+		extra = append(extra, l.Title)
+	}
+	title := d.Title
+	if title == "" {
+		title = m.Title
+	}
+	kind := m.Kind
+	if kind == "" {
+		kind = wiki.KindPage
+	}
+	var fs []string
+	add := func(name string, vs ...string) {
+		for _, v := range vs {
+			if v = normKeyword(v); v != "" {
+				fs = append(fs, name+":"+v)
+			}
+		}
+	}
+	add("kind", kind)
+	add("service", m.Services...)
+	add("tag", m.Tags...)
+	add("owner", m.Owner)
+	add("severity", m.Severity)
+	add("status", m.Status)
+	return &indexDoc{
+		Facets:    fs,
+		Title:     title,
+		Headings:  hs,
+		Body:      d.Text,
+		Code:      strings.Join(d.Code, "\n\n"),
+		Extra:     strings.Join(nonEmpty(extra), "\n"),
+		Alerts:    m.Alerts,
+		Kind:      kind,
+		Services:  m.Services,
+		Tags:      m.Tags,
+		Owner:     m.Owner,
+		Severity:  m.Severity,
+		Status:    m.Status,
+		Incidents: m.Incidents,
+		Path:      string(p),
+	}
+}
+
+func nonEmpty(ss []string) []string {
+	out := ss[:0]
+	for _, s := range ss {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}

@@ -1,0 +1,132 @@
+package search
+
+import (
+	"github.com/blevesearch/bleve/v2/analysis/lang/en"
+	"github.com/blevesearch/bleve/v2/mapping"
+	zap "github.com/blevesearch/zapx/v16"
+)
+
+// mappingVersion names the mapping, analyzers and segment layout this code
+// writes. An index recorded with another version is discarded and rebuilt
+// from git on Open, so bump it whenever mapping.go, analyzer.go or
+// docValuesChunk changes.
+const mappingVersion = "opswiki-search-1"
+
+// docValuesChunk is how many pages share one compressed block of doc values
+// (zap's default is 1024). Facet counting decompresses a whole block for
+// each block its hits fall in; with 1024 a search with a few dozen hits
+// spent more than a millisecond decompressing. zap reads and writes with
+// this package variable, so it must be the same for every segment of an
+// index: it is part of mappingVersion. Nothing else in opswiki uses zap.
+const docValuesChunk = 16
+
+func init() { zap.LegacyChunkMode = docValuesChunk }
+
+// Internal keys stored next to the documents.
+var (
+	keyCommit  = []byte("opswiki.commit")
+	keyVersion = []byte("opswiki.mapping_version")
+	keyFlush   = []byte("opswiki.flush") // written by Close only to wait for the persister
+)
+
+// Field names in the index.
+const (
+	fTitle     = "title"
+	fTitleKW   = "title_kw"
+	fHeadings  = "headings"
+	fBody      = "body"
+	fCode      = "code"
+	fExtra     = "extra"
+	fAlerts    = "alerts"
+	fAlertText = "alerts_text"
+	fKind      = "kind"
+	fServices  = "services"
+	fTags      = "tags"
+	fOwner     = "owner"
+	fSeverity  = "severity"
+	fStatus    = "status"
+	fIncidents = "incidents"
+	fPath      = "path"
+	// fFacets holds "name:value" for every facet of a page, so one doc
+	// values lookup per hit serves all facets: bleve decompresses a doc
+	// values chunk per field for every chunk hits fall in.
+	fFacets = "facets"
+)
+
+// indexDoc is what one page becomes in the index; bleve maps it by its json
+// tags.
+type indexDoc struct {
+	Title     string   `json:"title"`
+	Headings  []string `json:"headings,omitempty"`
+	Body      string   `json:"body"`
+	Code      string   `json:"code,omitempty"`
+	Extra     string   `json:"extra,omitempty"`
+	Alerts    []string `json:"alerts,omitempty"`
+	Kind      string   `json:"kind"`
+	Services  []string `json:"services,omitempty"`
+	Tags      []string `json:"tags,omitempty"`
+	Owner     string   `json:"owner,omitempty"`
+	Severity  string   `json:"severity,omitempty"`
+	Status    string   `json:"status,omitempty"`
+	Incidents []string `json:"incidents,omitempty"`
+	Path      string   `json:"path"`
+	Facets    []string `json:"facets,omitempty"`
+}
+
+// textField is an analyzed field; vectors are needed for phrases and
+// highlighting, stored values only where hits or snippets read them.
+func textField(analyzer string, store, vectors bool) *mapping.FieldMapping {
+	fm := mapping.NewTextFieldMapping()
+	fm.Analyzer = analyzer
+	fm.Store = store
+	fm.IncludeTermVectors = vectors
+	fm.IncludeInAll = false
+	fm.DocValues = false
+	return fm
+}
+
+// keywordField is a whole lower-cased value for filters; the facet field
+// keeps doc values.
+func keywordField(facet, store bool) *mapping.FieldMapping {
+	fm := mapping.NewTextFieldMapping()
+	fm.Analyzer = keywordAnalyzer
+	fm.Store = store
+	fm.IncludeTermVectors = false
+	fm.IncludeInAll = false
+	fm.DocValues = facet
+	return fm
+}
+
+// newMapping returns the index mapping: a static document mapping, so
+// nothing but the fields below is ever indexed.
+func newMapping() *mapping.IndexMappingImpl {
+	dm := mapping.NewDocumentStaticMapping()
+
+	titleKW := keywordField(false, false)
+	titleKW.Name = fTitleKW
+	dm.AddFieldMappingsAt(fTitle, textField(en.AnalyzerName, true, true), titleKW)
+	dm.AddFieldMappingsAt(fHeadings, textField(en.AnalyzerName, false, true))
+	dm.AddFieldMappingsAt(fBody, textField(en.AnalyzerName, true, true))
+	dm.AddFieldMappingsAt(fCode, textField(identAnalyzer, true, true))
+	dm.AddFieldMappingsAt(fExtra, textField(en.AnalyzerName, false, false))
+
+	alertText := textField(identAnalyzer, false, false)
+	alertText.Name = fAlertText
+	dm.AddFieldMappingsAt(fAlerts, keywordField(false, false), alertText)
+
+	dm.AddFieldMappingsAt(fKind, keywordField(false, true))
+	for _, f := range []string{fServices, fTags, fOwner, fSeverity, fStatus} {
+		dm.AddFieldMappingsAt(f, keywordField(false, false))
+	}
+	dm.AddFieldMappingsAt(fFacets, keywordField(true, false))
+	dm.AddFieldMappingsAt(fIncidents, keywordField(false, false))
+	dm.AddFieldMappingsAt(fPath, keywordField(false, false))
+
+	im := mapping.NewIndexMapping()
+	im.DefaultMapping = dm
+	im.DefaultAnalyzer = en.AnalyzerName
+	im.IndexDynamic = false
+	im.StoreDynamic = false
+	im.DocValuesDynamic = false
+	return im
+}

@@ -1,0 +1,243 @@
+package search
+
+import (
+	"strings"
+	"unicode/utf8"
+
+	"github.com/blevesearch/bleve/v2/analysis"
+	"github.com/blevesearch/bleve/v2/search/query"
+)
+
+// Field boosts: titles and alert names outrank headings, which outrank body
+// text (SPEC §5).
+const (
+	boostTitle      = 5
+	boostTitleExact = 10
+	boostAlert      = 6
+	boostAlertPart  = 3
+	boostHeadings   = 2
+	boostText       = 1
+	// minPrefix is the shortest last word matched as a prefix; shorter
+	// prefixes expand to too many terms to stay within the latency budget.
+	minPrefix = 3
+	// minBodyPrefix is the shortest prefix also looked for in body text,
+	// whose many terms make short prefixes the most costly part of a
+	// query (4.4 ms instead of 2.5 ms for 4 letters at 10,000 pages).
+	minBodyPrefix = 5
+)
+
+// filterField maps a canonical filter name to its index field.
+var filterField = map[string]string{
+	"kind": fKind, "service": fServices, "tag": fTags, "owner": fOwner,
+	"severity": fSeverity, "status": fStatus, "alert": fAlerts,
+	"incident": fIncidents, "path": fPath,
+}
+
+type fieldBoost struct {
+	field string
+	boost float64
+}
+
+// builder turns a parsed Query into a bleve query.
+type builder struct {
+	en    analysis.Analyzer // to drop words that are only stop words
+	fuzzy bool
+}
+
+// fuzziness returns the edit distance allowed for a word in fuzzy mode:
+// none for short words, two only for long ones. In English fields the
+// distance applies to the stem, which is shorter than the word: two edits
+// from "conection" (stem "conect") would already reach "content".
+func fuzziness(w string) int {
+	switch n := utf8.RuneCountInString(w); {
+	case n < 4:
+		return 0
+	case n < 10:
+		return 1
+	default:
+		return 2
+	}
+}
+
+func (b builder) build(q Query) query.Query {
+	var must, should, not, filters []query.Query
+	words := b.significant(q.Words)
+	for i, w := range words {
+		must = append(must, b.word(w, q.Prefix && i == len(words)-1 && w == q.Words[len(q.Words)-1]))
+	}
+	for _, ph := range q.Phrases {
+		must = append(must, phrase(ph))
+	}
+	if len(q.Words) > 0 && !b.fuzzy {
+		t := query.NewTermQuery(normKeyword(strings.Join(q.Words, " ")))
+		t.SetField(fTitleKW)
+		t.SetBoost(boostTitleExact)
+		should = append(should, t)
+	}
+	for _, x := range q.Exclude {
+		if strings.Contains(x, " ") {
+			not = append(not, phrase(x))
+		} else {
+			not = append(not, builder{en: b.en}.word(x, false))
+		}
+	}
+	byField := map[string][]query.Query{}
+	var order []string
+	for _, f := range q.Filters {
+		fq := filter(f)
+		if f.Negate {
+			not = append(not, fq)
+			continue
+		}
+		if byField[f.Field] == nil {
+			order = append(order, f.Field)
+		}
+		byField[f.Field] = append(byField[f.Field], fq)
+	}
+	// Values of one field are alternatives; different fields all apply.
+	for _, f := range order {
+		filters = append(filters, query.NewDisjunctionQuery(byField[f]))
+	}
+	switch {
+	case len(must) == 0 && len(filters) > 0:
+		// Only filters: let their postings drive the search rather than
+		// testing every page against them.
+		must, filters = filters, nil
+	case len(must) == 0:
+		must = append(must, query.NewMatchAllQuery())
+	}
+	bq := query.NewBooleanQuery(must, should, not)
+	if len(filters) > 0 {
+		bq.AddFilter(query.NewConjunctionQuery(filters))
+	}
+	return bq
+}
+
+// significant drops words the English analyzer removes (stop words), so
+// "the disk is full" requires disk and full only; a query of nothing but
+// stop words keeps them.
+func (b builder) significant(words []string) []string {
+	if b.en == nil {
+		return words
+	}
+	var out []string
+	for _, w := range words {
+		if len(b.en.Analyze([]byte(w))) > 0 {
+			out = append(out, w)
+		}
+	}
+	if len(out) == 0 {
+		return words
+	}
+	return out
+}
+
+// word matches one free-text word in any text field.
+func (b builder) word(w string, prefix bool) query.Query {
+	fz := 0
+	if b.fuzzy {
+		fz = fuzziness(w)
+	}
+	d := query.NewDisjunctionQuery([]query.Query{
+		match(fTitle, w, boostTitle, fz),
+		match(fHeadings, w, boostHeadings, fz),
+		match(fBody, w, boostText, fz),
+		match(fExtra, w, boostText, fz),
+		keyword(fAlerts, w, boostAlert, fz),
+	})
+	if q := ident(fCode, w, boostText, fz); q != nil {
+		d.AddQuery(q)
+	}
+	if q := ident(fAlertText, w, boostAlertPart, fz); q != nil {
+		d.AddQuery(q)
+	}
+	if p := strings.ToLower(w); prefix && utf8.RuneCountInString(p) >= minPrefix {
+		fields := []fieldBoost{{fTitle, boostTitle}, {fHeadings, boostHeadings}, {fCode, boostText}, {fAlertText, boostAlertPart}}
+		if utf8.RuneCountInString(p) >= minBodyPrefix {
+			fields = append(fields, fieldBoost{fBody, boostText})
+		}
+		for _, f := range fields {
+			pq := query.NewPrefixQuery(p)
+			pq.SetField(f.field)
+			pq.SetBoost(f.boost / 2) // a completed word beats a mere prefix
+			d.AddQuery(pq)
+		}
+	}
+	return d
+}
+
+func match(field, w string, boost float64, fuzz int) query.Query {
+	m := query.NewMatchQuery(w)
+	m.SetField(field)
+	m.SetBoost(boost)
+	m.SetOperator(query.MatchQueryOperatorAnd)
+	if fuzz > 0 {
+		m.SetFuzziness(fuzz)
+	}
+	return m
+}
+
+func keyword(field, w string, boost float64, fuzz int) query.Query {
+	if fuzz > 0 {
+		f := query.NewFuzzyQuery(normKeyword(w))
+		f.SetField(field)
+		f.SetFuzziness(fuzz)
+		f.SetBoost(boost)
+		return f
+	}
+	t := query.NewTermQuery(normKeyword(w))
+	t.SetField(field)
+	t.SetBoost(boost)
+	return t
+}
+
+// ident matches a word in a field indexed by the ident analyzer: each
+// identifier in it whole, or by all of its parts (so "pg_stat" finds
+// pg_stat_activity only through pg and stat both being there).
+func ident(field, w string, boost float64, fuzz int) query.Query {
+	wholes, parts := identTerms(w)
+	if len(wholes) == 0 {
+		return nil
+	}
+	var all []query.Query
+	for i, whole := range wholes {
+		alts := []query.Query{keyword(field, whole, boost, fuzz)}
+		if len(parts[i]) > 1 {
+			var ps []query.Query
+			for _, p := range parts[i] {
+				ps = append(ps, keyword(field, p, boost/2, 0))
+			}
+			alts = append(alts, query.NewConjunctionQuery(ps))
+		}
+		all = append(all, query.NewDisjunctionQuery(alts))
+	}
+	if len(all) == 1 {
+		return all[0]
+	}
+	return query.NewConjunctionQuery(all)
+}
+
+// phrase matches a quoted phrase in the title, headings, body or code.
+func phrase(ph string) query.Query {
+	d := query.NewDisjunctionQuery(nil)
+	for _, f := range []fieldBoost{{fTitle, boostTitle}, {fHeadings, boostHeadings}, {fBody, boostText}, {fCode, boostText}} {
+		p := query.NewMatchPhraseQuery(ph)
+		p.SetField(f.field)
+		p.SetBoost(f.boost)
+		d.AddQuery(p)
+	}
+	return d
+}
+
+// filter matches one field:value filter; path is a prefix of the file path.
+func filter(f Filter) query.Query {
+	v := normKeyword(f.Value)
+	if f.Field == "path" {
+		p := query.NewPrefixQuery(strings.TrimPrefix(v, "/"))
+		p.SetField(fPath)
+		return p
+	}
+	t := query.NewTermQuery(v)
+	t.SetField(filterField[f.Field])
+	return t
+}

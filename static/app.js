@@ -1,0 +1,97 @@
+// opswiki keyboard shortcuts and code copy buttons. Pages work without this
+// file; it only adds conveniences.
+(function () {
+  "use strict";
+
+  function typing(el) {
+    return el && (el.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(el.tagName));
+  }
+
+  // Copy buttons on code blocks: one click to copy a command at 03:00.
+  function addCopyButtons() {
+    document.querySelectorAll(".code-block").forEach(function (block) {
+      if (block.querySelector(".copy")) return;
+      var code = block.querySelector("code") || block.querySelector("pre");
+      if (!code) return;
+      var btn = document.createElement("button");
+      btn.type = "button";
+      btn.className = "copy";
+      btn.textContent = "Copy";
+      btn.setAttribute("aria-label", "Copy code to clipboard");
+      btn.addEventListener("click", function () {
+        var text = code.innerText.replace(/\n$/, "");
+        var done = function () {
+          btn.textContent = "Copied";
+          setTimeout(function () { btn.textContent = "Copy"; }, 1500);
+        };
+        if (navigator.clipboard && window.isSecureContext) {
+          navigator.clipboard.writeText(text).then(done, function () { fallbackCopy(text); done(); });
+        } else {
+          fallbackCopy(text);
+          done();
+        }
+      });
+      block.appendChild(btn);
+    });
+  }
+
+  // Plain-HTTP wikis on a LAN have no Clipboard API; select-and-copy works.
+  function fallbackCopy(text) {
+    var ta = document.createElement("textarea");
+    ta.value = text;
+    ta.setAttribute("readonly", "");
+    ta.style.position = "fixed";
+    ta.style.opacity = "0";
+    document.body.appendChild(ta);
+    ta.select();
+    try { document.execCommand("copy"); } catch (e) { /* nothing more to try */ }
+    document.body.removeChild(ta);
+  }
+
+  function showHelp() {
+    var d = document.getElementById("help");
+    if (d && !d.open && d.showModal) d.showModal();
+  }
+
+  var pendingG = 0;
+  document.addEventListener("keydown", function (ev) {
+    if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
+    var q = document.getElementById("q");
+    if (typing(ev.target)) {
+      if (ev.key === "Escape" && ev.target === q) q.blur();
+      return;
+    }
+    if (pendingG && Date.now() - pendingG < 1500) {
+      pendingG = 0;
+      if (ev.key === "h") { location.href = "/"; ev.preventDefault(); return; }
+      if (ev.key === "c") { location.href = "/-/changes"; ev.preventDefault(); return; }
+    }
+    pendingG = 0;
+    switch (ev.key) {
+      case "/":
+        if (q) { q.focus(); q.select(); ev.preventDefault(); }
+        break;
+      case "?":
+        showHelp();
+        ev.preventDefault();
+        break;
+      case "g":
+        pendingG = Date.now();
+        break;
+      case "e":
+        var edit = document.querySelector("a[data-edit]");
+        if (edit) { location.href = edit.href; ev.preventDefault(); }
+        break;
+    }
+  });
+
+  document.addEventListener("click", function (ev) {
+    if (ev.target.closest && ev.target.closest("[data-help]")) showHelp();
+  });
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", addCopyButtons);
+  } else {
+    addCopyButtons();
+  }
+})();

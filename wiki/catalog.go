@@ -1,0 +1,203 @@
+package wiki
+
+import (
+	"context"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+)
+
+// PageInfo is what the catalog keeps of a page: enough to list, link and
+// describe it without reading git. The body is read from its blob on demand.
+type PageInfo struct {
+	Path     Path
+	Blob     string
+	Title    string
+	Meta     Meta
+	Summary  string
+	Headings []Heading
+	Problems []Problem // found when parsing the file
+	Doc      *Document // the parsed front matter and outline, body dropped
+}
+
+// Kind returns the page's kind.
+func (p *PageInfo) Kind() string { return p.Meta.Kind }
+
+// Catalog is the in-memory view of every file on main: pages with their
+// front matter, attachments, and folders. It answers lookups by name, case
+// insensitively as alerting systems lower-case, without touching git.
+type Catalog struct {
+	mu     sync.RWMutex
+	commit string
+	files  map[Path]string    // every file -> blob id
+	pages  map[Path]*PageInfo // markdown files
+	dirs   map[Path]map[string]bool
+	lower  map[string][]Path // lower-cased file path -> paths
+	titles map[string][]Path // lower-cased title -> pages
+	bases  map[string][]Path // lower-cased page base name -> pages
+	svcs   map[string][]Path // lower-cased service name -> service pages
+	gen    atomic.Uint64     // changes whenever a file appears or disappears
+}
+
+// NewCatalog returns an empty catalog.
+func NewCatalog() *Catalog {
+	c := &Catalog{}
+	c.reset()
+	return c
+}
+
+func (c *Catalog) reset() {
+	c.commit = ""
+	c.files = map[Path]string{}
+	c.pages = map[Path]*PageInfo{}
+	c.dirs = map[Path]map[string]bool{"": {}}
+	c.lower = map[string][]Path{}
+	c.titles = map[string][]Path{}
+	c.bases = map[string][]Path{}
+	c.svcs = map[string][]Path{}
+}
+
+// Name implements View.
+func (c *Catalog) Name() string { return "pages" }
+
+// Commit implements View.
+func (c *Catalog) Commit() string {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.commit
+}
+
+// Generation changes whenever the set of files changes, so cached renderings
+// of links to missing pages know to render again.
+func (c *Catalog) Generation() uint64 { return c.gen.Load() }
+
+// Apply implements View.
+func (c *Catalog) Apply(ctx context.Context, u Update) error {
+	docs, err := LoadAll(ctx, u, u.Changes)
+	if err != nil {
+		return err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if u.From == "" {
+		c.reset()
+	}
+	setChanged := false
+	for i, ch := range u.Changes {
+		if ch.Kind == Deleted {
+			c.removeLocked(ch.Path)
+			setChanged = true
+			continue
+		}
+		if _, ok := c.files[ch.Path]; !ok {
+			setChanged = true
+		} else {
+			c.unindexLocked(ch.Path)
+		}
+		c.files[ch.Path] = ch.Blob
+		c.addDirsLocked(ch.Path)
+		if docs[i] != nil {
+			c.pages[ch.Path] = newPageInfo(docs[i], ch.Blob)
+		}
+		c.indexLocked(ch.Path)
+		if u.Progress != nil && i%1000 == 999 {
+			u.Progress(i + 1)
+		}
+	}
+	c.commit = u.To
+	if setChanged || u.From == "" {
+		c.gen.Add(1)
+	}
+	return nil
+}
+
+func newPageInfo(d *Document, blob string) *PageInfo {
+	doc := *d
+	doc.Body, doc.Text, doc.Code = nil, "", nil
+	return &PageInfo{Path: d.Path, Blob: blob, Title: d.Title, Meta: d.Meta, Summary: d.FirstParagraph(200),
+		Headings: d.Headings, Problems: d.Problems, Doc: &doc}
+}
+
+func (c *Catalog) indexLocked(p Path) {
+	c.lower[strings.ToLower(string(p))] = appendUnique(c.lower[strings.ToLower(string(p))], p)
+	if pi := c.pages[p]; pi != nil {
+		t := strings.ToLower(pi.Title)
+		c.titles[t] = appendUnique(c.titles[t], p)
+		b := strings.ToLower(p.FileTitle())
+		c.bases[b] = appendUnique(c.bases[b], p)
+		if pi.Meta.Kind == KindService {
+			n := strings.ToLower(pi.Meta.Name)
+			c.svcs[n] = appendUnique(c.svcs[n], p)
+		}
+	}
+}
+
+func (c *Catalog) unindexLocked(p Path) {
+	c.lower[strings.ToLower(string(p))] = removePath(c.lower[strings.ToLower(string(p))], p)
+	if pi := c.pages[p]; pi != nil {
+		t := strings.ToLower(pi.Title)
+		c.titles[t] = removePath(c.titles[t], p)
+		b := strings.ToLower(p.FileTitle())
+		c.bases[b] = removePath(c.bases[b], p)
+		if pi.Meta.Kind == KindService {
+			n := strings.ToLower(pi.Meta.Name)
+			c.svcs[n] = removePath(c.svcs[n], p)
+		}
+	}
+}
+
+func (c *Catalog) removeLocked(p Path) {
+	if _, ok := c.files[p]; !ok {
+		return
+	}
+	c.unindexLocked(p)
+	delete(c.files, p)
+	delete(c.pages, p)
+	// Drop the entry from its folder, and folders left empty, upwards.
+	for child, dir := p.Base(), p.Dir(); ; child, dir = dir.Base(), dir.Dir() {
+		entries := c.dirs[dir]
+		delete(entries, child)
+		if len(entries) > 0 || dir == "" {
+			return
+		}
+		delete(c.dirs, dir)
+	}
+}
+
+func (c *Catalog) addDirsLocked(p Path) {
+	for child, dir := p.Base(), p.Dir(); ; child, dir = dir.Base(), dir.Dir() {
+		entries := c.dirs[dir]
+		if entries == nil {
+			entries = map[string]bool{}
+			c.dirs[dir] = entries
+		}
+		if entries[child] {
+			return
+		}
+		entries[child] = true
+		if dir == "" {
+			return
+		}
+	}
+}
+
+func appendUnique(list []Path, p Path) []Path {
+	for _, q := range list {
+		if q == p {
+			return list
+		}
+	}
+	list = append(list, p)
+	sort.Slice(list, func(i, j int) bool { return list[i] < list[j] })
+	return list
+}
+
+func removePath(list []Path, p Path) []Path {
+	for i, q := range list {
+		if q == p {
+			return append(list[:i:i], list[i+1:]...)
+		}
+	}
+	return list
+}

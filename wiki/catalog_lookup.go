@@ -1,0 +1,230 @@
+package wiki
+
+import (
+	"sort"
+	"strings"
+)
+
+// TargetKind says what a URL name resolved to.
+type TargetKind int
+
+// What a name can resolve to.
+const (
+	TargetNone TargetKind = iota
+	TargetPage
+	TargetFile
+	TargetFolder
+)
+
+// Target is the result of resolving a URL name.
+type Target struct {
+	Kind TargetKind
+	// Path is the page or attachment file; for a folder without a page, the folder.
+	Path Path
+	// Folder is set when the name is a folder (with or without a page).
+	Folder Path
+	// IsFolder is true when the name names a folder.
+	IsFolder bool
+	// Exact is false when only a case-insensitive match was found.
+	Exact bool
+}
+
+// Page returns the page stored at p.
+func (c *Catalog) Page(p Path) (*PageInfo, bool) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	pi, ok := c.pages[p]
+	return pi, ok
+}
+
+// Blob returns the blob id of any file on main.
+func (c *Catalog) Blob(p Path) (string, bool) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	b, ok := c.files[p]
+	return b, ok
+}
+
+// Exists reports whether a file exists on main.
+func (c *Catalog) Exists(p Path) bool {
+	_, ok := c.Blob(p)
+	return ok
+}
+
+// Lookup resolves a URL name (unescaped, without the leading slash) the way
+// SPEC §3 says: an exact match first, then a case-insensitive one.
+func (c *Catalog) Lookup(name string) Target {
+	name = strings.Trim(name, "/")
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	if t := c.lookupLocked(name, true); t.Kind != TargetNone {
+		return t
+	}
+	return c.lookupLocked(name, false)
+}
+
+func (c *Catalog) lookupLocked(name string, exact bool) Target {
+	if name == "" {
+		return c.folderLocked("")
+	}
+	p, err := ParsePath(name)
+	if err != nil {
+		return Target{}
+	}
+	find := func(q Path) (Path, bool) {
+		if exact {
+			_, ok := c.files[q]
+			return q, ok
+		}
+		if list := c.lower[strings.ToLower(string(q))]; len(list) > 0 {
+			return list[0], true
+		}
+		return "", false
+	}
+	if !p.IsPage() {
+		if q, ok := find(p + ".md"); ok {
+			return Target{Kind: TargetPage, Path: q, Exact: exact}
+		}
+	}
+	if q, ok := find(p); ok {
+		if q.IsPage() {
+			return Target{Kind: TargetPage, Path: q, Exact: exact}
+		}
+		return Target{Kind: TargetFile, Path: q, Exact: exact}
+	}
+	if exact {
+		if _, ok := c.dirs[p]; ok {
+			t := c.folderLocked(p)
+			t.Exact = true
+			return t
+		}
+		return Target{}
+	}
+	for d := range c.dirs {
+		if strings.EqualFold(string(d), string(p)) {
+			t := c.folderLocked(d)
+			t.Exact = false
+			return t
+		}
+	}
+	return Target{}
+}
+
+// folderLocked resolves a folder to its page or, lacking one, its listing.
+func (c *Catalog) folderLocked(d Path) Target {
+	for _, n := range indexNames {
+		if _, ok := c.pages[d.Join(n)]; ok {
+			return Target{Kind: TargetPage, Path: d.Join(n), Folder: d, IsFolder: true, Exact: true}
+		}
+	}
+	for child := range c.dirs[d] {
+		if d.Join(child).IsIndex() {
+			if _, ok := c.pages[d.Join(child)]; ok {
+				return Target{Kind: TargetPage, Path: d.Join(child), Folder: d, IsFolder: true, Exact: true}
+			}
+		}
+	}
+	return Target{Kind: TargetFolder, Path: d, Folder: d, IsFolder: true, Exact: true}
+}
+
+// LookupName resolves the target of a wiki link written in the page at from:
+// a path from the root, then from the page's folder, then case-insensitively,
+// then by title, then by file name when exactly one page has it.
+func (c *Catalog) LookupName(from Path, target string) (Path, bool) {
+	target = strings.TrimSpace(target)
+	if target == "" {
+		return "", false
+	}
+	candidates := []string{strings.TrimPrefix(target, "/")}
+	if !strings.HasPrefix(target, "/") && from.Dir() != "" {
+		candidates = append([]string{string(from.Dir().Join(target))}, candidates...)
+	}
+	for _, name := range candidates {
+		if t := c.Lookup(name); t.Kind == TargetPage || t.Kind == TargetFile {
+			return t.Path, true
+		}
+	}
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	lower := strings.ToLower(target)
+	if list := c.titles[lower]; len(list) > 0 {
+		return list[0], true
+	}
+	if list := c.bases[strings.TrimSuffix(lower, ".md")]; len(list) == 1 {
+		return list[0], true
+	}
+	return "", false
+}
+
+// Child is one entry of a folder listing.
+type Child struct {
+	Name  string
+	Path  Path // the file, or the folder
+	IsDir bool
+	Page  *PageInfo // for pages, and for folders with a page
+}
+
+// Children lists a folder: subfolders first, then files, by name.
+func (c *Catalog) Children(dir Path) []Child {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	entries := c.dirs[dir]
+	out := make([]Child, 0, len(entries))
+	for name := range entries {
+		p := dir.Join(name)
+		ch := Child{Name: name, Path: p}
+		if _, isDir := c.dirs[p]; isDir {
+			ch.IsDir = true
+			if t := c.folderLocked(p); t.Kind == TargetPage {
+				ch.Page = c.pages[t.Path]
+			}
+		} else {
+			ch.Page = c.pages[p]
+		}
+		out = append(out, ch)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].IsDir != out[j].IsDir {
+			return out[i].IsDir
+		}
+		return strings.ToLower(out[i].Name) < strings.ToLower(out[j].Name)
+	})
+	return out
+}
+
+// IsFolder reports whether a folder exists on main.
+func (c *Catalog) IsFolder(d Path) bool {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	_, ok := c.dirs[d]
+	return ok
+}
+
+// Pages returns every page, ordered by path.
+func (c *Catalog) Pages() []*PageInfo {
+	c.mu.RLock()
+	out := make([]*PageInfo, 0, len(c.pages))
+	for _, p := range c.pages {
+		out = append(out, p)
+	}
+	c.mu.RUnlock()
+	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
+	return out
+}
+
+// Counts returns the number of pages and of all files.
+func (c *Catalog) Counts() (pages, files int) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return len(c.pages), len(c.files)
+}
+
+// Service returns the page describing the named service, case-insensitively.
+func (c *Catalog) Service(name string) (*PageInfo, bool) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	if list := c.svcs[strings.ToLower(strings.TrimSpace(name))]; len(list) > 0 {
+		return c.pages[list[0]], true
+	}
+	return nil, false
+}

@@ -1,0 +1,318 @@
+package wiki
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime"
+	"sync"
+	"time"
+)
+
+// Follower keeps every derived view in step with main. It is the one
+// mechanism that notices main moved, whoever moved it (a save in the browser,
+// a push, a commit by another process), and hands each view the tree diff
+// from the commit it reflects to the new head. Each view catches up on its
+// own goroutine, so a slow rebuild of one never holds up the others.
+type Follower struct {
+	store    Store
+	log      *slog.Logger
+	interval time.Duration
+
+	mu      sync.Mutex
+	head    string
+	seq     uint64 // increments each time a new head is observed
+	changed chan struct{}
+	views   []*viewState
+	wake    chan struct{}
+}
+
+type viewState struct {
+	v       View
+	seq     uint64 // the observed head sequence the view has reached
+	head    string // the head being applied, while catching up
+	total   int
+	done    int
+	lastErr error
+	failed  uint64 // the head sequence lastErr was met at
+	kick    chan struct{}
+}
+
+// ViewStatus reports how far a view is behind main.
+type ViewStatus struct {
+	Name    string `json:"name"`
+	Commit  string `json:"commit"`
+	Head    string `json:"head"`
+	Ready   bool   `json:"ready"`
+	Done    int    `json:"done"`
+	Total   int    `json:"total"`
+	Error   string `json:"error,omitempty"`
+	Rebuild bool   `json:"rebuild"`
+}
+
+// NewFollower returns a follower for the given views. Interval is how often
+// the ref is read to notice writes by other processes; 200ms when zero.
+func NewFollower(store Store, log *slog.Logger, interval time.Duration, views ...View) *Follower {
+	if interval <= 0 {
+		interval = 200 * time.Millisecond
+	}
+	if log == nil {
+		log = slog.Default()
+	}
+	f := &Follower{store: store, log: log, interval: interval, changed: make(chan struct{}), wake: make(chan struct{}, 1)}
+	for _, v := range views {
+		f.views = append(f.views, &viewState{v: v, kick: make(chan struct{}, 1)})
+	}
+	return f
+}
+
+// Run follows main until ctx ends.
+func (f *Follower) Run(ctx context.Context) {
+	var wg sync.WaitGroup
+	for _, vs := range f.views {
+		wg.Add(1)
+		go func() { defer wg.Done(); f.runView(ctx, vs) }()
+	}
+	t := time.NewTicker(f.interval)
+	defer t.Stop()
+	for {
+		f.poll(ctx)
+		select {
+		case <-ctx.Done():
+			wg.Wait()
+			return
+		case <-t.C:
+		case <-f.wake:
+		}
+	}
+}
+
+// Notify asks the follower to read main now, after a write of our own.
+func (f *Follower) Notify() {
+	select {
+	case f.wake <- struct{}{}:
+	default:
+	}
+}
+
+// poll reads main and, when it moved, wakes every view.
+func (f *Follower) poll(ctx context.Context) (uint64, error) {
+	head, err := f.store.Head(ctx)
+	if errors.Is(err, ErrEmpty) {
+		head, err = "", nil
+	}
+	if err != nil {
+		f.log.Error("read main", "err", err)
+		return 0, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if head != f.head || f.seq == 0 {
+		f.head = head
+		f.seq++
+		for _, vs := range f.views {
+			select {
+			case vs.kick <- struct{}{}:
+			default:
+			}
+		}
+		f.broadcastLocked()
+	}
+	return f.seq, nil
+}
+
+func (f *Follower) broadcastLocked() {
+	close(f.changed)
+	f.changed = make(chan struct{})
+}
+
+// runView applies each new head to one view, retrying with backoff on error.
+func (f *Follower) runView(ctx context.Context, vs *viewState) {
+	backoff := 100 * time.Millisecond
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-vs.kick:
+		}
+		for {
+			f.mu.Lock()
+			head, seq, reached := f.head, f.seq, vs.seq
+			f.mu.Unlock()
+			if reached >= seq {
+				break
+			}
+			err := f.catchUp(ctx, vs, head)
+			f.mu.Lock()
+			vs.lastErr, vs.failed = err, seq
+			if err == nil {
+				vs.seq = seq
+				backoff = 100 * time.Millisecond
+			}
+			f.broadcastLocked()
+			f.mu.Unlock()
+			if err != nil {
+				if ctx.Err() != nil {
+					return
+				}
+				f.log.Error("update view", "view", vs.v.Name(), "head", head, "err", err)
+				select {
+				case <-ctx.Done():
+					return
+				case <-time.After(backoff):
+				}
+				backoff = min(backoff*2, 10*time.Second)
+			}
+		}
+	}
+}
+
+// catchUp brings one view from the commit it reflects to head.
+func (f *Follower) catchUp(ctx context.Context, vs *viewState, head string) error {
+	from := vs.v.Commit()
+	if from == head {
+		return nil
+	}
+	var changes []Change
+	var err error
+	if head != "" {
+		changes, err = f.store.Diff(ctx, from, head)
+		if err != nil && from != "" && ErrorCode(err) == ENOTFOUND {
+			// The view reflects a commit main no longer has (history was
+			// rewritten, or the repository replaced): rebuild it.
+			f.log.Warn("view commit not in repository; rebuilding", "view", vs.v.Name(), "commit", from)
+			from = ""
+			changes, err = f.store.Diff(ctx, "", head)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	f.mu.Lock()
+	vs.head, vs.total, vs.done = head, len(changes), 0
+	f.mu.Unlock()
+	start := time.Now()
+	u := Update{From: from, To: head, Changes: changes, Load: f.load,
+		Progress: func(done int) {
+			f.mu.Lock()
+			vs.done = done
+			f.broadcastLocked()
+			f.mu.Unlock()
+		}}
+	if err := vs.v.Apply(ctx, u); err != nil {
+		return err
+	}
+	f.mu.Lock()
+	vs.done = vs.total
+	f.mu.Unlock()
+	if len(changes) > 100 || from == "" {
+		f.log.Info("view caught up", "view", vs.v.Name(), "commit", head, "changes", len(changes), "rebuild", from == "", "took", time.Since(start).Round(time.Millisecond))
+	}
+	return nil
+}
+
+// load reads and parses a changed page at the commit being applied.
+func (f *Follower) load(ctx context.Context, c Change) (*Document, error) {
+	if !c.Path.IsPage() || c.Kind == Deleted {
+		return nil, Errorf(ENOTFOUND, "%s is not a page", c.Path)
+	}
+	b, err := f.store.ReadBlob(ctx, c.Blob)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDocument(c.Path, b), nil
+}
+
+// Sync reads main now and waits until the named views (all when none are
+// named) reflect it. Write paths call it so a save is visible on return.
+func (f *Follower) Sync(ctx context.Context, names ...string) error {
+	seq, err := f.poll(ctx)
+	if err != nil {
+		return err
+	}
+	for {
+		f.mu.Lock()
+		ch := f.changed
+		caught := true
+		for _, vs := range f.views {
+			if len(names) > 0 && !contains(names, vs.v.Name()) {
+				continue
+			}
+			if vs.seq < seq {
+				if vs.lastErr != nil && vs.failed >= seq {
+					f.mu.Unlock()
+					return fmt.Errorf("update %s: %w", vs.v.Name(), vs.lastErr)
+				}
+				caught = false
+			}
+		}
+		f.mu.Unlock()
+		if caught {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-ch:
+		}
+	}
+}
+
+// Status reports each view's progress towards the current head.
+func (f *Follower) Status() []ViewStatus {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := make([]ViewStatus, 0, len(f.views))
+	for _, vs := range f.views {
+		st := ViewStatus{Name: vs.v.Name(), Commit: vs.v.Commit(), Head: f.head,
+			Ready: f.seq > 0 && vs.seq == f.seq, Done: vs.done, Total: vs.total}
+		st.Rebuild = !st.Ready && st.Commit == ""
+		if vs.lastErr != nil {
+			st.Error = ErrorMessage(vs.lastErr)
+		}
+		out = append(out, st)
+	}
+	return out
+}
+
+// Ready reports whether every view reflects the current head of main.
+func (f *Follower) Ready() bool {
+	for _, st := range f.Status() {
+		if !st.Ready {
+			return false
+		}
+	}
+	return true
+}
+
+// LoadAll runs load over docs with a few workers, for views that rebuild
+// many pages at once; results keep the order of changes.
+func LoadAll(ctx context.Context, u Update, changes []Change) ([]*Document, error) {
+	docs := make([]*Document, len(changes))
+	errs := make([]error, len(changes))
+	work := make(chan int)
+	var wg sync.WaitGroup
+	for range runtime.GOMAXPROCS(0) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range work {
+				docs[i], errs[i] = u.Load(ctx, changes[i])
+			}
+		}()
+	}
+	for i, c := range changes {
+		if c.Kind != Deleted && c.Path.IsPage() {
+			work <- i
+		}
+	}
+	close(work)
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	return docs, ctx.Err()
+}

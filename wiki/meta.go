@@ -1,0 +1,178 @@
+package wiki
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// metaParser decodes one front matter block, collecting problems with file
+// line numbers instead of stopping at the first.
+type metaParser struct {
+	d      *Document
+	offset int // file line of the first YAML line, minus one
+}
+
+var yamlLineRE = regexp.MustCompile(`line (\d+)`)
+
+// parseMeta fills d.Meta from the YAML in fm, which starts on file line 2.
+func parseMeta(d *Document, fm []byte) {
+	mp := &metaParser{d: d, offset: 1}
+	d.keyLines = map[string]int{}
+	var root yaml.Node
+	if err := yaml.Unmarshal(fm, &root); err != nil {
+		line := 1
+		if m := yamlLineRE.FindStringSubmatch(err.Error()); m != nil {
+			n, _ := strconv.Atoi(m[1])
+			line = n + mp.offset
+			// yaml.v3 counts from 0 for parser errors (which report the
+			// context they were in) and from 1 for scanner errors.
+			if strings.Contains(err.Error(), "did not find expected") {
+				line++
+			}
+		}
+		msg := strings.TrimPrefix(err.Error(), "yaml: ")
+		msg = yamlLineRE.ReplaceAllString(msg, "")
+		msg = strings.TrimLeft(msg, " :")
+		mp.errorf(line, "", "front matter is not valid YAML: %s", msg)
+		return
+	}
+	if root.Kind == 0 || len(root.Content) == 0 {
+		return // empty front matter
+	}
+	doc := root.Content[0]
+	if doc.Kind == yaml.ScalarNode && doc.Tag == "!!null" {
+		return
+	}
+	if doc.Kind != yaml.MappingNode {
+		mp.errorf(doc.Line+mp.offset, "", "front matter must be a mapping of keys to values")
+		return
+	}
+	seen := map[string]bool{}
+	for i := 0; i+1 < len(doc.Content); i += 2 {
+		k, v := doc.Content[i], doc.Content[i+1]
+		key := k.Value
+		if seen[key] {
+			mp.errorf(k.Line+mp.offset, key, "key %q appears more than once", key)
+			continue
+		}
+		seen[key] = true
+		mp.d.keyLines[key] = mp.line(k)
+		mp.field(key, k, v)
+	}
+}
+
+func (mp *metaParser) line(n *yaml.Node) int { return n.Line + mp.offset }
+
+func (mp *metaParser) errorf(line int, field, format string, args ...any) {
+	mp.d.Problems = append(mp.d.Problems, Problem{Path: mp.d.Path, Line: line, Severity: SeverityError,
+		Field: field, Message: fmt.Sprintf(format, args...)})
+}
+
+func (mp *metaParser) warnf(line int, field, format string, args ...any) {
+	mp.d.Problems = append(mp.d.Problems, Problem{Path: mp.d.Path, Line: line, Severity: SeverityWarning,
+		Field: field, Message: fmt.Sprintf(format, args...)})
+}
+
+// field decodes one top-level key into the model or into Extra.
+func (mp *metaParser) field(key string, k, v *yaml.Node) {
+	m := &mp.d.Meta
+	switch key {
+	case "title":
+		m.Title, _ = mp.str(key, v)
+	case "kind":
+		s, _ := mp.str(key, v)
+		s = strings.ToLower(strings.TrimSpace(s))
+		if s != "" && !isKind(s) {
+			mp.errorf(mp.line(v), key, "unknown kind %q: use one of %s", s, strings.Join(Kinds, ", "))
+			return
+		}
+		m.Kind = s
+	case "tags":
+		m.Tags = mp.strList(key, v)
+	case "owner":
+		m.Owner, _ = mp.str(key, v)
+	case "services", "service":
+		m.Services = append(m.Services, mp.strList(key, v)...)
+	case "last_reviewed":
+		m.LastReviewed = mp.date(key, v)
+	case "review_every":
+		if s, ok := mp.str(key, v); ok && s != "" && !isPlaceholder(s) {
+			dur, err := ParseInterval(s)
+			if err != nil {
+				mp.errorf(mp.line(v), key, "%v", err)
+			}
+			m.ReviewEvery = dur
+		}
+	case "name":
+		m.Name, _ = mp.str(key, v)
+	case "description":
+		m.Description, _ = mp.str(key, v)
+	case "tier":
+		m.Tier, _ = mp.str(key, v)
+	case "lifecycle":
+		m.Lifecycle, _ = mp.str(key, v)
+	case "oncall":
+		m.Oncall, _ = mp.str(key, v)
+	case "contacts":
+		m.Contacts = mp.strList(key, v)
+	case "depends_on":
+		m.DependsOn = mp.strList(key, v)
+	case "slos":
+		m.SLOs = mp.slos(key, v)
+	case "dashboards", "links":
+		m.Links = append(m.Links, mp.links(key, v)...)
+	case "repo":
+		m.Repo, _ = mp.str(key, v)
+	case "alerts", "alert":
+		m.Alerts = append(m.Alerts, mp.strList(key, v)...)
+	case "severity":
+		m.Severity, _ = mp.str(key, v)
+	case "incident", "incidents":
+		m.Incidents = append(m.Incidents, mp.strList(key, v)...)
+	case "status":
+		s, _ := mp.str(key, v)
+		m.Status = strings.ToLower(strings.TrimSpace(s))
+	case "authors":
+		m.Authors = mp.strList(key, v)
+	case "started":
+		m.Started = mp.timestamp(key, v)
+	case "detected":
+		m.Detected = mp.timestamp(key, v)
+	case "acknowledged":
+		m.Acknowledged = mp.timestamp(key, v)
+	case "mitigated":
+		m.Mitigated = mp.timestamp(key, v)
+	case "resolved":
+		m.Resolved = mp.timestamp(key, v)
+	case "action_items":
+		m.ActionItems = mp.actionItems(key, v)
+	case "related":
+		m.Related = mp.strList(key, v)
+	default:
+		var val any
+		if err := v.Decode(&val); err != nil {
+			val = v.Value
+		}
+		m.Extra = append(m.Extra, Field{Key: key, Value: val, Line: mp.line(k)})
+	}
+}
+
+func isKind(s string) bool {
+	for _, k := range Kinds {
+		if k == s {
+			return true
+		}
+	}
+	return false
+}
+
+// isPlaceholder reports whether a value is a template placeholder such as
+// "{{date}}", which is left unchecked until the template is used.
+func isPlaceholder(s string) bool {
+	i := strings.Index(s, "{{")
+	return i >= 0 && strings.Contains(s[i:], "}}")
+}

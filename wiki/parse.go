@@ -1,0 +1,104 @@
+package wiki
+
+import (
+	"bytes"
+)
+
+// ParseDocument parses a page file: front matter into Meta, the body into
+// headings, code and plain text, and everything wrong into Problems. It never
+// fails: a document with broken front matter is still a page, shown with its
+// errors, so nothing a person wrote disappears.
+func ParseDocument(p Path, content []byte) *Document {
+	d := &Document{Path: p, Body: content, BodyLine: 1}
+	fm, body, bodyLine, closed := splitFrontMatter(content)
+	if fm != nil {
+		d.HasFrontMatter = true
+		if !closed {
+			d.Problems = append(d.Problems, Problem{Path: p, Line: 1, Severity: SeverityError,
+				Message: "front matter starts with --- but has no closing --- line"})
+		} else {
+			d.Body, d.BodyLine = body, bodyLine
+			parseMeta(d, fm)
+		}
+	}
+	scanBody(d)
+	resolveKindAndTitle(d)
+	checkMeta(d)
+	return d
+}
+
+// splitFrontMatter finds a YAML block between a first line "---" and the next
+// "---" or "..." line. fm is nil when the file has no front matter.
+func splitFrontMatter(content []byte) (fm, body []byte, bodyLine int, closed bool) {
+	content = bytes.TrimPrefix(content, []byte("\xef\xbb\xbf"))
+	first, rest, _ := cutLine(content)
+	if string(bytes.TrimRight(first, " \t\r")) != "---" {
+		return nil, content, 1, false
+	}
+	line := 2
+	start := rest
+	for len(rest) > 0 {
+		l, next, _ := cutLine(rest)
+		t := string(bytes.TrimRight(l, " \t\r"))
+		if t == "---" || t == "..." {
+			fm = start[:len(start)-len(rest)]
+			return fm, next, line + 1, true
+		}
+		rest = next
+		line++
+	}
+	return start, content, 1, false
+}
+
+// cutLine splits off the first line (without its newline).
+func cutLine(b []byte) (line, rest []byte, found bool) {
+	if i := bytes.IndexByte(b, '\n'); i >= 0 {
+		return b[:i], b[i+1:], true
+	}
+	return b, nil, false
+}
+
+// resolveKindAndTitle applies the fallbacks of SPEC §3: kind from the top
+// folder, title from the first level-one heading, then the file name.
+func resolveKindAndTitle(d *Document) {
+	if d.Meta.Kind == "" {
+		d.Meta.Kind = KindFromPath(d.Path)
+	}
+	d.Title = d.Meta.Title
+	if d.Title == "" {
+		for _, h := range d.Headings {
+			if h.Level == 1 {
+				d.Title = h.Text
+				break
+			}
+		}
+	}
+	if d.Title == "" {
+		d.Title = d.Path.FileTitle()
+	}
+	if d.Meta.Kind == KindService && d.Meta.Name == "" {
+		d.Meta.Name = serviceNameFromPath(d.Path)
+	}
+}
+
+// KindFromPath returns the kind a page has when its front matter names none.
+func KindFromPath(p Path) string {
+	switch p.Top() {
+	case "runbooks":
+		return KindRunbook
+	case "services":
+		return KindService
+	case "postmortems":
+		return KindPostmortem
+	case "templates":
+		return KindTemplate
+	}
+	return KindPage
+}
+
+func serviceNameFromPath(p Path) string {
+	if p.IsIndex() {
+		return p.Dir().Base()
+	}
+	return p.FileTitle()
+}

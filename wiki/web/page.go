@@ -1,0 +1,194 @@
+package web
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"html/template"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/opswiki/opswiki/wiki"
+	"github.com/opswiki/opswiki/wiki/markdown"
+)
+
+// PageView is the view of one page.
+type PageView struct {
+	Layout
+	Page     *wiki.PageInfo
+	Facts    []Fact
+	Actions  []ActionRow
+	Extra    []ExtraField
+	Problems []wiki.Problem
+	TOC      []markdown.TOCEntry
+	HTML     template.HTML
+	RawURL   string
+}
+
+// handleContent serves GET /*: a page, a folder, an attachment or raw
+// markdown, looked up exactly first and then case-insensitively.
+func (s *Server) handleContent(c echo.Context) error {
+	r := c.Request()
+	name := strings.Trim(r.URL.Path, "/")
+	t := s.catalog.Lookup(name)
+	switch t.Kind {
+	case wiki.TargetPage:
+		if strings.HasSuffix(strings.ToLower(name), ".md") && strings.EqualFold(string(t.Path), name) {
+			return s.serveFile(c, t.Path, "text/plain; charset=utf-8")
+		}
+		if !t.Exact {
+			return c.Redirect(http.StatusFound, canonical(t)+query(r))
+		}
+		return s.servePage(c, t.Path)
+	case wiki.TargetFile:
+		if !t.Exact {
+			return c.Redirect(http.StatusFound, t.Path.RawURL()+query(r))
+		}
+		return s.serveFile(c, t.Path, "")
+	case wiki.TargetFolder:
+		if !t.Exact {
+			return c.Redirect(http.StatusFound, wiki.NameURL(string(t.Folder))+query(r))
+		}
+		return s.serveFolder(c, t.Folder)
+	}
+	return s.serveNotFound(c, name)
+}
+
+func canonical(t wiki.Target) string {
+	if t.IsFolder {
+		return wiki.NameURL(string(t.Folder))
+	}
+	return t.Path.URL()
+}
+
+func query(r *http.Request) string {
+	if r.URL.RawQuery == "" {
+		return ""
+	}
+	return "?" + r.URL.RawQuery
+}
+
+// servePage renders a page, from the page cache when nothing it shows has
+// changed: its blob, the set of files (links and tree), and the day (dated
+// warnings).
+func (s *Server) servePage(c echo.Context, p wiki.Path) error {
+	pi, ok := s.catalog.Page(p)
+	if !ok {
+		return wiki.ErrNotFound
+	}
+	now := s.cfg.Now()
+	gen := s.catalog.Generation()
+	key := pageKey(string(p), pi.Blob, strconv.FormatUint(gen, 10), now.UTC().Format(time.DateOnly), s.cfg.Version)
+	etag := `"` + key + `"`
+	h := c.Response().Header()
+	h.Set("ETag", etag)
+	h.Set("Cache-Control", "no-cache")
+	if match := c.Request().Header.Get("If-None-Match"); match != "" && strings.Contains(match, etag) {
+		return c.NoContent(http.StatusNotModified)
+	}
+	if b, ok := s.pages.get(key); ok {
+		return c.HTMLBlob(http.StatusOK, b)
+	}
+	b, err := s.renderPage(c, pi, gen, now)
+	if err != nil {
+		return err
+	}
+	s.pages.put(key, b)
+	return c.HTMLBlob(http.StatusOK, b)
+}
+
+func pageKey(parts ...string) string {
+	h := sha256.New()
+	for _, p := range parts {
+		h.Write([]byte(p))
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil))[:32]
+}
+
+// renderPage builds the HTML of a page view.
+func (s *Server) renderPage(c echo.Context, pi *wiki.PageInfo, gen uint64, now time.Time) ([]byte, error) {
+	content, err := s.store.ReadBlob(c.Request().Context(), pi.Blob)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", pi.Path, err)
+	}
+	doc := wiki.ParseDocument(pi.Path, content)
+	res, err := s.renderer.Render(pi.Path, pi.Blob, gen, doc.Body, s.catalog)
+	if err != nil {
+		return nil, fmt.Errorf("render %s: %w", pi.Path, err)
+	}
+	v := PageView{Layout: s.layout(doc.Title), Page: pi, HTML: res.HTML, RawURL: pi.Path.RawURL()}
+	v.Crumbs = s.crumbs(pi.Path, doc.Title)
+	v.Tree = s.tree(pi.Path)
+	v.Facts = s.facts(doc, now)
+	v.Actions = actionRows(doc.Meta.ActionItems, now)
+	v.Extra = extraFields(doc.Meta.Extra)
+	v.Problems = append(append([]wiki.Problem(nil), doc.Problems...), doc.DatedProblems(now)...)
+	for _, b := range res.Broken {
+		v.Problems = append(v.Problems, wiki.Problem{Path: pi.Path, Line: b.Line + doc.BodyLine - 1, Severity: wiki.SeverityWarning,
+			Message: fmt.Sprintf("link to %q: no such page", b.Target)})
+	}
+	if res.ShowTOC {
+		v.TOC = res.TOC
+	}
+	return s.execute("page", v)
+}
+
+// serveFile writes a file's bytes as stored, for raw markdown and
+// attachments. Types that a browser could run as a document (HTML, SVG, XML)
+// are sandboxed so an uploaded file can never script the wiki.
+func (s *Server) serveFile(c echo.Context, p wiki.Path, ctype string) error {
+	blob, ok := s.catalog.Blob(p)
+	if !ok {
+		return wiki.ErrNotFound
+	}
+	etag := `"` + blob + `"`
+	h := c.Response().Header()
+	h.Set("ETag", etag)
+	h.Set("Cache-Control", "no-cache")
+	h.Set("Content-Security-Policy", "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox")
+	if match := c.Request().Header.Get("If-None-Match"); match != "" && strings.Contains(match, etag) {
+		return c.NoContent(http.StatusNotModified)
+	}
+	b, err := s.store.ReadBlob(c.Request().Context(), blob)
+	if err != nil {
+		return err
+	}
+	if ctype == "" {
+		ctype = contentType(p, b)
+	}
+	h.Set("Content-Type", ctype)
+	h.Set("Content-Length", strconv.Itoa(len(b)))
+	if ctype == "application/octet-stream" {
+		h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": p.Base()}))
+	}
+	c.Response().WriteHeader(http.StatusOK)
+	if c.Request().Method == http.MethodHead {
+		return nil
+	}
+	_, err = c.Response().Write(b)
+	return err
+}
+
+// contentType picks a type by extension, then by sniffing. Text types get
+// a charset; types that could run script in the wiki's origin are served
+// as plain text or downloads.
+func contentType(p wiki.Path, b []byte) string {
+	ct := mime.TypeByExtension(p.Ext())
+	if ct == "" {
+		ct = http.DetectContentType(b)
+	}
+	base, _, _ := mime.ParseMediaType(ct)
+	switch {
+	case base == "text/html" || base == "application/xhtml+xml" || base == "text/javascript" || base == "application/javascript":
+		return "text/plain; charset=utf-8"
+	case strings.HasPrefix(base, "text/") && !strings.Contains(ct, "charset"):
+		return base + "; charset=utf-8"
+	}
+	return ct
+}
