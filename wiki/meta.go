@@ -28,11 +28,6 @@ func parseMeta(d *Document, fm []byte) {
 		if m := yamlLineRE.FindStringSubmatch(err.Error()); m != nil {
 			n, _ := strconv.Atoi(m[1])
 			line = n + mp.offset
-			// yaml.v3 counts from 0 for parser errors (which report the
-			// context they were in) and from 1 for scanner errors.
-			if strings.Contains(err.Error(), "did not find expected") {
-				line++
-			}
 		}
 		msg := strings.TrimPrefix(err.Error(), "yaml: ")
 		msg = yamlLineRE.ReplaceAllString(msg, "")

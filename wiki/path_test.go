@@ -51,9 +51,9 @@ func TestParsePath(t *testing.T) {
 
 func TestPathNames(t *testing.T) {
 	for _, tt := range []struct {
-		path                         wiki.Path
+		path                        wiki.Path
 		name, url, title, top, kind string
-		page, index                  bool
+		page, index                 bool
 	}{
 		{"runbooks/disk-full.md", "runbooks/disk-full", "/runbooks/disk-full", "disk-full", "runbooks", "runbook", true, false},
 		{"runbooks/README.md", "runbooks", "/runbooks", "runbooks", "runbooks", "runbook", true, true},

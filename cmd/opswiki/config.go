@@ -27,6 +27,11 @@ type Config struct {
 	LogLevel     string
 	LogFormat    string
 	ConfigFile   string
+	// MemoryLimitMB is the soft limit given to the Go runtime (GOMEMLIMIT),
+	// so the collector works harder before the process outgrows it.
+	MemoryLimitMB int
+	// PageCacheMB bounds the cache of rendered pages.
+	PageCacheMB int
 }
 
 // DefaultConfig returns the defaults of SPEC §8.
@@ -40,6 +45,9 @@ func DefaultConfig() Config {
 		Poll:      200 * time.Millisecond,
 		LogLevel:  "info",
 		LogFormat: "text",
+
+		MemoryLimitMB: 256,
+		PageCacheMB:   32,
 	}
 }
 
@@ -59,6 +67,8 @@ func (c *Config) flagSet(name string, serve bool) *flag.FlagSet {
 		fs.StringVar(&c.Auth, "auth", c.Auth, "access control: none (everyone may read and edit)")
 		fs.BoolVar(&c.InsecureOpen, "insecure-open", c.InsecureOpen, "allow --auth none on a non-loopback address")
 		fs.DurationVar(&c.Poll, "poll", c.Poll, "how often to check main for commits made by other processes")
+		fs.IntVar(&c.MemoryLimitMB, "memory-limit-mb", c.MemoryLimitMB, "soft memory limit for the Go runtime in MiB, 0 for none (GOMEMLIMIT overrides it)")
+		fs.IntVar(&c.PageCacheMB, "page-cache-mb", c.PageCacheMB, "memory for rendered pages in MiB")
 	}
 	return fs
 }
@@ -149,6 +159,9 @@ func (c *Config) Validate() error {
 func (c *Config) ValidateServe() error {
 	if c.Poll < 10*time.Millisecond || c.Poll > time.Minute {
 		return fmt.Errorf("--poll must be between 10ms and 1m, not %s", c.Poll)
+	}
+	if c.MemoryLimitMB < 0 || c.PageCacheMB < 1 {
+		return fmt.Errorf("--memory-limit-mb must be 0 or more and --page-cache-mb 1 or more")
 	}
 	if c.Auth != "none" {
 		return fmt.Errorf("--auth %q is not supported by this version; use --auth none", c.Auth)

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"sync"
 	"syscall"
 	"time"
@@ -127,6 +128,9 @@ func (m *Main) Serve(ctx context.Context) error {
 	}
 	log := m.logger()
 	start := time.Now()
+	if _, set := os.LookupEnv("GOMEMLIMIT"); !set && m.Config.MemoryLimitMB > 0 {
+		debug.SetMemoryLimit(int64(m.Config.MemoryLimitMB) << 20)
+	}
 	ln, err := net.Listen("tcp", m.Config.Addr)
 	if err != nil {
 		if errors.Is(err, syscall.EADDRINUSE) {
@@ -147,8 +151,11 @@ func (m *Main) Serve(ctx context.Context) error {
 
 	m.catalog = wiki.NewCatalog()
 	m.follower = wiki.NewFollower(m.store, log, m.Config.Poll, m.catalog, m.index)
-	renderer := markdown.New(markdown.Options{ReservedIDs: web.ReservedIDs})
-	m.server, err = web.New(web.Config{SiteName: m.Config.SiteName, Version: Version, Templates: templates.FS, Static: static.FS, Log: log},
+	// Rendered pages are cached whole by the web layer; the renderer's own
+	// cache only saves work when a page's surroundings change, so it is small.
+	renderer := markdown.New(markdown.Options{ReservedIDs: web.ReservedIDs, CacheBytes: 8 << 20})
+	m.server, err = web.New(web.Config{SiteName: m.Config.SiteName, Version: Version, Templates: templates.FS, Static: static.FS, Log: log,
+		PageCacheBytes: int64(m.Config.PageCacheMB) << 20},
 		m.store, m.catalog, m.follower, renderer, m.index)
 	if err != nil {
 		return err

@@ -145,7 +145,11 @@ func (s *Server) pageLinks(from wiki.Path, names []string) []FactValue {
 		if wiki.SafeURL(n) && strings.Contains(n, "://") {
 			out = append(out, FactValue{Text: n, URL: n, External: true})
 		} else if p, ok := s.catalog.LookupName(from, strings.TrimSuffix(n, ".md")); ok {
-			out = append(out, FactValue{Text: n, URL: p.URL()})
+			text := n
+			if pi, ok := s.catalog.Page(p); ok {
+				text = pi.Title
+			}
+			out = append(out, FactValue{Text: text, URL: p.URL()})
 		} else {
 			out = append(out, FactValue{Text: n})
 		}

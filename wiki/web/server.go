@@ -107,7 +107,9 @@ func (s *Server) routes() {
 	e.GET("/-/opensearch.xml", s.handleOpenSearch)
 	e.GET("/-/api/search", s.handleAPISearch)
 	e.GET("/-/api/pages/*", s.handleAPIPage)
-	e.Any("/-/*", func(echo.Context) error { return wiki.Errorf(wiki.ENOTFOUND, "There is no such page in the wiki's own pages.") })
+	e.Any("/-/*", func(echo.Context) error {
+		return wiki.Errorf(wiki.ENOTFOUND, "There is no such page in the wiki's own pages.")
+	})
 	e.GET("/*", s.handleContent)
 	e.HEAD("/*", s.handleContent)
 }
