@@ -37,6 +37,7 @@ type Catalog struct {
 	titles map[string][]Path // lower-cased title -> pages
 	bases  map[string][]Path // lower-cased page base name -> pages
 	svcs   map[string][]Path // lower-cased service name -> service pages
+	alias  map[string][]Path // lower-cased former page name -> pages
 	gen    atomic.Uint64     // changes whenever a file appears or disappears
 }
 
@@ -56,6 +57,7 @@ func (c *Catalog) reset() {
 	c.titles = map[string][]Path{}
 	c.bases = map[string][]Path{}
 	c.svcs = map[string][]Path{}
+	c.alias = map[string][]Path{}
 }
 
 // Name implements View.
@@ -130,6 +132,10 @@ func (c *Catalog) indexLocked(p Path) {
 			n := strings.ToLower(pi.Meta.Name)
 			c.svcs[n] = appendUnique(c.svcs[n], p)
 		}
+		for _, a := range pi.Meta.Aliases {
+			a = strings.ToLower(a)
+			c.alias[a] = appendUnique(c.alias[a], p)
+		}
 	}
 }
 
@@ -143,6 +149,10 @@ func (c *Catalog) unindexLocked(p Path) {
 		if pi.Meta.Kind == KindService {
 			n := strings.ToLower(pi.Meta.Name)
 			c.svcs[n] = removePath(c.svcs[n], p)
+		}
+		for _, a := range pi.Meta.Aliases {
+			a = strings.ToLower(a)
+			c.alias[a] = removePath(c.alias[a], p)
 		}
 	}
 }

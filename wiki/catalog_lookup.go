@@ -27,6 +27,8 @@ type Target struct {
 	IsFolder bool
 	// Exact is false when only a case-insensitive match was found.
 	Exact bool
+	// Alias is true when the name is a former name of the page (it moved).
+	Alias bool
 }
 
 // Page returns the page stored at p.
@@ -60,7 +62,13 @@ func (c *Catalog) Lookup(name string) Target {
 	if t := c.lookupLocked(name, true); t.Kind != TargetNone {
 		return t
 	}
-	return c.lookupLocked(name, false)
+	if t := c.lookupLocked(name, false); t.Kind != TargetNone {
+		return t
+	}
+	if list := c.alias[strings.ToLower(name)]; len(list) > 0 {
+		return Target{Kind: TargetPage, Path: list[0], Alias: true}
+	}
+	return Target{}
 }
 
 func (c *Catalog) lookupLocked(name string, exact bool) Target {

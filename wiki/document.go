@@ -78,6 +78,8 @@ type Meta struct {
 	Owner        string        `json:"owner,omitempty"`
 	Services     []string      `json:"services,omitempty"`
 	LastReviewed time.Time     `json:"last_reviewed,omitzero"`
+	// Aliases are former page names that redirect here (set when a page moves).
+	Aliases []string `json:"aliases,omitempty"`
 	ReviewEvery  time.Duration `json:"review_every,omitempty"`
 
 	// Service pages.
@@ -125,6 +127,8 @@ type Document struct {
 	Path  Path
 	Title string // resolved: front matter, first heading, file name
 	Meta  Meta
+	// TemplateOf is, for a template, the kind of page it makes.
+	TemplateOf string
 	// HasFrontMatter says whether the file starts with a front matter block.
 	HasFrontMatter bool
 	// Body is the markdown after the front matter.

@@ -92,6 +92,10 @@ func (mp *metaParser) field(key string, k, v *yaml.Node) {
 		m.Owner, _ = mp.str(key, v)
 	case "services", "service":
 		m.Services = append(m.Services, mp.strList(key, v)...)
+	case "aliases":
+		for _, a := range mp.strList(key, v) {
+			m.Aliases = append(m.Aliases, strings.Trim(a, "/"))
+		}
 	case "last_reviewed":
 		m.LastReviewed = mp.date(key, v)
 	case "review_every":

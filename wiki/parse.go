@@ -64,6 +64,11 @@ func resolveKindAndTitle(d *Document) {
 	if d.Meta.Kind == "" {
 		d.Meta.Kind = KindFromPath(d.Path)
 	}
+	if d.Path.Top() == "templates" && !d.Path.IsIndex() {
+		// A template declares the kind of the pages made from it; it is not
+		// itself a runbook or a postmortem to list, search or count.
+		d.TemplateOf, d.Meta.Kind = d.Meta.Kind, KindTemplate
+	}
 	d.Title = d.Meta.Title
 	if d.Title == "" {
 		for _, h := range d.Headings {

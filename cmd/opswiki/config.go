@@ -32,6 +32,9 @@ type Config struct {
 	MemoryLimitMB int
 	// PageCacheMB bounds the cache of rendered pages.
 	PageCacheMB int
+	// MaxPageKB and MaxUploadMB bound what a save or an upload may send.
+	MaxPageKB   int
+	MaxUploadMB int
 }
 
 // DefaultConfig returns the defaults of SPEC §8.
@@ -48,6 +51,8 @@ func DefaultConfig() Config {
 
 		MemoryLimitMB: 256,
 		PageCacheMB:   32,
+		MaxPageKB:     1024,
+		MaxUploadMB:   25,
 	}
 }
 
@@ -69,6 +74,8 @@ func (c *Config) flagSet(name string, serve bool) *flag.FlagSet {
 		fs.DurationVar(&c.Poll, "poll", c.Poll, "how often to check main for commits made by other processes")
 		fs.IntVar(&c.MemoryLimitMB, "memory-limit-mb", c.MemoryLimitMB, "soft memory limit for the Go runtime in MiB, 0 for none (GOMEMLIMIT overrides it)")
 		fs.IntVar(&c.PageCacheMB, "page-cache-mb", c.PageCacheMB, "memory for rendered pages in MiB")
+		fs.IntVar(&c.MaxPageKB, "max-page-kb", c.MaxPageKB, "largest page a save may write, in KiB")
+		fs.IntVar(&c.MaxUploadMB, "max-upload-mb", c.MaxUploadMB, "largest attachment an upload may write, in MiB")
 	}
 	return fs
 }
@@ -160,8 +167,8 @@ func (c *Config) ValidateServe() error {
 	if c.Poll < 10*time.Millisecond || c.Poll > time.Minute {
 		return fmt.Errorf("--poll must be between 10ms and 1m, not %s", c.Poll)
 	}
-	if c.MemoryLimitMB < 0 || c.PageCacheMB < 1 {
-		return fmt.Errorf("--memory-limit-mb must be 0 or more and --page-cache-mb 1 or more")
+	if c.MemoryLimitMB < 0 || c.PageCacheMB < 1 || c.MaxPageKB < 1 || c.MaxUploadMB < 1 {
+		return fmt.Errorf("--memory-limit-mb must be 0 or more; --page-cache-mb, --max-page-kb and --max-upload-mb 1 or more")
 	}
 	if c.Auth != "none" {
 		return fmt.Errorf("--auth %q is not supported by this version; use --auth none", c.Auth)

@@ -150,13 +150,18 @@ func (m *Main) Serve(ctx context.Context) error {
 	defer m.index.Close()
 
 	m.catalog = wiki.NewCatalog()
-	m.follower = wiki.NewFollower(m.store, log, m.Config.Poll, m.catalog, m.index)
+	history := gitstore.NewHistory(m.store)
+	m.follower = wiki.NewFollower(m.store, log, m.Config.Poll, m.catalog, m.index, history)
+	editor := wiki.NewEditor(m.store, m.store, m.follower, m.catalog)
 	// Rendered pages are cached whole by the web layer; the renderer's own
 	// cache only saves work when a page's surroundings change, so it is small.
 	renderer := markdown.New(markdown.Options{ReservedIDs: web.ReservedIDs, CacheBytes: 8 << 20})
+	author := m.author()
 	m.server, err = web.New(web.Config{SiteName: m.Config.SiteName, Version: Version, Templates: templates.FS, Static: static.FS, Log: log,
-		PageCacheBytes: int64(m.Config.PageCacheMB) << 20},
-		m.store, m.catalog, m.follower, renderer, m.index)
+		PageCacheBytes: int64(m.Config.PageCacheMB) << 20, MaxPageBytes: int64(m.Config.MaxPageKB) << 10, MaxUploadBytes: int64(m.Config.MaxUploadMB) << 20,
+		Author: func(*http.Request) wiki.Signature { a := author; a.When = time.Now(); return a }},
+		web.Deps{Store: m.store, Catalog: m.catalog, Follower: m.follower, Renderer: renderer, Search: m.index,
+			Editor: editor, History: history, Differ: m.store})
 	if err != nil {
 		return err
 	}

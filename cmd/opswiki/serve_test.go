@@ -103,7 +103,7 @@ func TestServeSeededWiki(t *testing.T) {
 				Ready              bool
 			} `json:"views"`
 		}
-		if err := json.Unmarshal([]byte(body), &r); err != nil || !r.Ready || len(r.Views) != 2 {
+		if err := json.Unmarshal([]byte(body), &r); err != nil || !r.Ready || len(r.Views) != 3 {
 			t.Fatalf("readyz = %s (%v)", body, err)
 		}
 		for _, v := range r.Views {

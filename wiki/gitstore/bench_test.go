@@ -23,19 +23,31 @@ func benchPath(i int) string {
 // commit using git fast-import, which writes one pack as a clone would.
 func MustBenchRepo(tb testing.TB) (*gitstore.Store, string) {
 	tb.Helper()
+	var in strings.Builder
+	writeBenchPages(&in)
+	return MustFastImport(tb, in.String())
+}
+
+// writeBenchPages writes a fast-import commit on main that adds benchFiles
+// pages.
+func writeBenchPages(in *strings.Builder) {
+	in.WriteString("commit refs/heads/main\ncommitter Bob <bob@example.com> 1700000000 +0000\ndata 4\nbig\n")
+	for i := range benchFiles {
+		body := fmt.Sprintf("---\ntitle: Page %d\n---\n# Page %d\n\n%s\n", i, i, strings.Repeat("Some runbook text. ", 40))
+		fmt.Fprintf(in, "M 100644 inline %s\ndata %d\n%s\n", benchPath(i), len(body), body)
+	}
+}
+
+// MustFastImport builds a bare repository from a git fast-import stream.
+func MustFastImport(tb testing.TB, stream string) (*gitstore.Store, string) {
+	tb.Helper()
 	dir := filepath.Join(tb.TempDir(), "wiki.git")
 	if err := gitstore.Init(dir); err != nil {
 		tb.Fatal(err)
 	}
-	var in strings.Builder
-	in.WriteString("commit refs/heads/main\ncommitter Bob <bob@example.com> 1700000000 +0000\ndata 4\nbig\n")
-	for i := range benchFiles {
-		body := fmt.Sprintf("---\ntitle: Page %d\n---\n# Page %d\n\n%s\n", i, i, strings.Repeat("Some runbook text. ", 40))
-		fmt.Fprintf(&in, "M 100644 inline %s\ndata %d\n%s\n", benchPath(i), len(body), body)
-	}
 	cmd := exec.Command("git", "fast-import", "--quiet")
 	cmd.Dir = dir
-	cmd.Stdin = strings.NewReader(in.String())
+	cmd.Stdin = strings.NewReader(stream)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		tb.Fatalf("fast-import: %v\n%s", err, out)
 	}

@@ -20,7 +20,14 @@ import (
 // PageView is the view of one page.
 type PageView struct {
 	Layout
-	Page     *wiki.PageInfo
+	Doc        *wiki.Document
+	Path       wiki.Path
+	EditURL    string
+	HistoryURL string
+	// Notice is shown above the page, such as after a merged save.
+	Notice string
+	// Revision is set when the view shows an old version of the page.
+	Revision *RevisionInfo
 	Facts    []Fact
 	Actions  []ActionRow
 	Extra    []ExtraField
@@ -91,6 +98,16 @@ func (s *Server) servePage(c echo.Context, p wiki.Path) error {
 	if match := c.Request().Header.Get("If-None-Match"); match != "" && strings.Contains(match, etag) {
 		return c.NoContent(http.StatusNotModified)
 	}
+	if c.QueryParam("merged") != "" {
+		// Said once, right after a save; never cached.
+		v, err := s.pageView(c, p, pi.Blob, gen, now)
+		if err != nil {
+			return err
+		}
+		v.Notice = "Your edit was merged with a change someone else saved while you were editing. Check that the page reads as you meant."
+		h.Del("ETag")
+		return s.html(c, http.StatusOK, "page", v)
+	}
 	if b, ok := s.pages.get(key); ok {
 		return c.HTMLBlob(http.StatusOK, b)
 	}
@@ -113,30 +130,41 @@ func pageKey(parts ...string) string {
 
 // renderPage builds the HTML of a page view.
 func (s *Server) renderPage(c echo.Context, pi *wiki.PageInfo, gen uint64, now time.Time) ([]byte, error) {
-	content, err := s.store.ReadBlob(c.Request().Context(), pi.Blob)
+	v, err := s.pageView(c, pi.Path, pi.Blob, gen, now)
 	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", pi.Path, err)
+		return nil, err
 	}
-	doc := wiki.ParseDocument(pi.Path, content)
-	res, err := s.renderer.Render(pi.Path, pi.Blob, gen, doc.Body, s.catalog)
+	return s.execute("page", v)
+}
+
+// pageView reads and renders the page at p as stored in blob: the current
+// version, or an old revision.
+func (s *Server) pageView(c echo.Context, p wiki.Path, blob string, gen uint64, now time.Time) (PageView, error) {
+	content, err := s.store.ReadBlob(c.Request().Context(), blob)
 	if err != nil {
-		return nil, fmt.Errorf("render %s: %w", pi.Path, err)
+		return PageView{}, fmt.Errorf("read %s: %w", p, err)
 	}
-	v := PageView{Layout: s.layout(doc.Title), Page: pi, HTML: res.HTML, RawURL: pi.Path.RawURL()}
-	v.Crumbs = s.crumbs(pi.Path, doc.Title)
-	v.Tree = s.tree(pi.Path)
+	doc := wiki.ParseDocument(p, content)
+	res, err := s.renderer.Render(p, blob, gen, doc.Body, s.catalog)
+	if err != nil {
+		return PageView{}, fmt.Errorf("render %s: %w", p, err)
+	}
+	v := PageView{Layout: s.layout(doc.Title), Doc: doc, Path: p, HTML: res.HTML, RawURL: p.RawURL(),
+		EditURL: "/-/edit/" + escapeName(p.Name()), HistoryURL: "/-/history/" + escapeName(p.Name())}
+	v.Crumbs = s.crumbs(p, doc.Title)
+	v.Tree = s.tree(p)
 	v.Facts = s.facts(doc, now)
 	v.Actions = actionRows(doc.Meta.ActionItems, now)
 	v.Extra = extraFields(doc.Meta.Extra)
 	v.Problems = append(append([]wiki.Problem(nil), doc.Problems...), doc.DatedProblems(now)...)
 	for _, b := range res.Broken {
-		v.Problems = append(v.Problems, wiki.Problem{Path: pi.Path, Line: b.Line + doc.BodyLine - 1, Severity: wiki.SeverityWarning,
+		v.Problems = append(v.Problems, wiki.Problem{Path: p, Line: b.Line + doc.BodyLine - 1, Severity: wiki.SeverityWarning,
 			Message: fmt.Sprintf("link to %q: no such page", b.Target)})
 	}
 	if res.ShowTOC {
 		v.TOC = res.TOC
 	}
-	return s.execute("page", v)
+	return v, nil
 }
 
 // serveFile writes a file's bytes as stored, for raw markdown and

@@ -25,6 +25,10 @@ type Layout struct {
 	Catching  string
 	Commit    string
 	BodyClass string
+	// Styles and Scripts are extra static files a page needs, such as the
+	// editor's.
+	Styles  []string
+	Scripts []string
 }
 
 // Crumb is one step of the breadcrumbs.
@@ -34,7 +38,7 @@ type Crumb struct {
 }
 
 // pageNames are the page templates, each executed inside layout.html.
-var pageNames = []string{"page", "folder", "notfound", "error", "changes", "search"}
+var pageNames = []string{"page", "folder", "notfound", "error", "changes", "search", "edit", "history", "diff"}
 
 // parseTemplates parses layout.html with each page template into its own
 // set, and executes each once with a zero view to catch mistakes at start.

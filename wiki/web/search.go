@@ -165,11 +165,7 @@ func facetGroups(query string, facets map[string][]wiki.FacetCount) []FacetGroup
 // handleOpenSearch serves GET /-/opensearch.xml, so browsers can add the
 // wiki as a search engine and search it from the address bar.
 func (s *Server) handleOpenSearch(c echo.Context) error {
-	scheme := "http"
-	if c.IsTLS() || c.Request().Header.Get("X-Forwarded-Proto") == "https" {
-		scheme = "https"
-	}
-	base := scheme + "://" + c.Request().Host
+	base := baseURL(c)
 	name := strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s.cfg.SiteName)
 	body := `<?xml version="1.0" encoding="UTF-8"?>
 <OpenSearchDescription xmlns="http://a9.com/-/spec/opensearch/1.1/">

@@ -5,6 +5,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"html/template"
@@ -35,11 +36,30 @@ type Config struct {
 	Log *slog.Logger
 	// Now returns the current time; time.Now when nil. Tests set it.
 	Now func() time.Time
+	// Author returns who is making a change in a request; until access
+	// control exists, the configured author.
+	Author func(*http.Request) wiki.Signature
+	// MaxPageBytes bounds a page's markdown (1 MiB when zero) and
+	// MaxUploadBytes an attachment (25 MiB when zero).
+	MaxPageBytes   int64
+	MaxUploadBytes int64
 }
 
 // ReservedIDs are the element ids the page layout uses, which headings in
 // a page must not take.
 var ReservedIDs = []string{"main", "q", "help"}
+
+// Deps are the parts of the wiki the server shows and changes.
+type Deps struct {
+	Store    wiki.Store
+	Catalog  *wiki.Catalog
+	Follower *wiki.Follower
+	Renderer *markdown.Renderer
+	Search   wiki.Searcher
+	Editor   *wiki.Editor
+	History  wiki.History
+	Differ   wiki.TextDiffer
+}
 
 // Server is the HTTP interface of the wiki.
 type Server struct {
@@ -49,6 +69,10 @@ type Server struct {
 	follower *wiki.Follower
 	renderer *markdown.Renderer
 	search   wiki.Searcher
+	editor   *wiki.Editor
+	history  wiki.History
+	differ   wiki.TextDiffer
+	handler  http.Handler
 
 	echo   *echo.Echo
 	tmpl   map[string]*template.Template
@@ -57,10 +81,9 @@ type Server struct {
 	log    *slog.Logger
 }
 
-// New returns a server over the given store, catalog, follower, renderer
-// and searcher. It parses every template and refuses to start if one is
-// broken.
-func New(cfg Config, store wiki.Store, catalog *wiki.Catalog, follower *wiki.Follower, renderer *markdown.Renderer, searcher wiki.Searcher) (*Server, error) {
+// New returns a server over deps. It parses every template and refuses to
+// start if one is broken.
+func New(cfg Config, deps Deps) (*Server, error) {
 	if cfg.SiteName == "" {
 		cfg.SiteName = "opswiki"
 	}
@@ -73,8 +96,20 @@ func New(cfg Config, store wiki.Store, catalog *wiki.Catalog, follower *wiki.Fol
 	if cfg.PageCacheBytes == 0 {
 		cfg.PageCacheBytes = 64 << 20
 	}
-	s := &Server{cfg: cfg, store: store, catalog: catalog, follower: follower, renderer: renderer,
-		search: searcher, log: cfg.Log, pages: newPageCache(cfg.PageCacheBytes)}
+	if cfg.MaxPageBytes == 0 {
+		cfg.MaxPageBytes = 1 << 20
+	}
+	if cfg.MaxUploadBytes == 0 {
+		cfg.MaxUploadBytes = 25 << 20
+	}
+	if cfg.Author == nil {
+		cfg.Author = func(*http.Request) wiki.Signature {
+			return wiki.Signature{Name: "opswiki", Email: "opswiki@localhost", When: time.Now()}
+		}
+	}
+	s := &Server{cfg: cfg, store: deps.Store, catalog: deps.Catalog, follower: deps.Follower, renderer: deps.Renderer,
+		search: deps.Search, editor: deps.Editor, history: deps.History, differ: deps.Differ,
+		log: cfg.Log, pages: newPageCache(cfg.PageCacheBytes)}
 	var err error
 	extra := map[string][]byte{"highlight.css": []byte(markdown.HighlightCSS("", ""))}
 	if s.static, err = loadStatic(cfg.Static, extra); err != nil {
@@ -87,13 +122,35 @@ func New(cfg Config, store wiki.Store, catalog *wiki.Catalog, follower *wiki.Fol
 	s.echo.HideBanner = true
 	s.echo.HidePort = true
 	s.echo.HTTPErrorHandler = s.handleError
-	s.echo.Use(s.requestLog, securityHeaders)
+	s.echo.Use(s.requestLog, securityHeaders, refuseCrossOrigin)
 	s.routes()
+	// Browsers send Origin and Sec-Fetch-Site with every request; a write
+	// that comes from another site is refused before any handler runs.
+	// Scripts send neither and are let through (they authenticate instead).
+	csrf := http.NewCrossOriginProtection()
+	csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.echo.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), crossOriginKey{}, true)))
+	}))
+	s.handler = csrf.Handler(s.echo)
 	return s, nil
 }
 
+// crossOriginKey marks a request refused as cross-origin, so the one
+// error handler renders the refusal like any other error.
+type crossOriginKey struct{}
+
+// refuseCrossOrigin answers requests marked by the cross-origin check.
+func refuseCrossOrigin(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if c.Request().Context().Value(crossOriginKey{}) != nil {
+			return wiki.Errorf(wiki.EFORBIDDEN, "This change was sent from another web site and was refused. Make it from the wiki's own pages.")
+		}
+		return next(c)
+	}
+}
+
 // ServeHTTP implements http.Handler.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.echo.ServeHTTP(w, r) }
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
 
 // routes registers every route; the server's own live under /-/, so every
 // other path is free for content.
@@ -107,6 +164,23 @@ func (s *Server) routes() {
 	e.GET("/-/opensearch.xml", s.handleOpenSearch)
 	e.GET("/-/api/search", s.handleAPISearch)
 	e.GET("/-/api/pages/*", s.handleAPIPage)
+	e.PUT("/-/api/pages/*", s.handleAPISave)
+	e.DELETE("/-/api/pages/*", s.handleAPIDelete)
+	e.POST("/-/api/move/*", s.handleAPIMove)
+	e.POST("/-/api/preview", s.handleAPIPreview)
+	e.POST("/-/api/attachments/*", s.handleAPIAttach)
+	e.GET("/-/api/history/*", s.handleAPIHistory)
+	e.GET("/-/edit/*", s.handleEdit)
+	e.POST("/-/edit/*", s.handleEditPost)
+	e.GET("/-/new", s.handleNew)
+	e.POST("/-/new", s.handleEditPost)
+	e.POST("/-/delete/*", s.handleDeletePost)
+	e.POST("/-/move/*", s.handleMovePost)
+	e.GET("/-/history/*", s.handleHistory)
+	e.GET("/-/revision/*", s.handleRevision)
+	e.GET("/-/diff/*", s.handleDiff)
+	e.POST("/-/restore/*", s.handleRestore)
+	e.GET("/-/changes.atom", s.handleChangesAtom)
 	e.Any("/-/*", func(echo.Context) error {
 		return wiki.Errorf(wiki.ENOTFOUND, "There is no such page in the wiki's own pages.")
 	})

@@ -52,7 +52,8 @@ func MustServer(tb testing.TB, files map[string]string) *httptest.Server {
 	}
 	log := slog.New(slog.DiscardHandler)
 	cat := wiki.NewCatalog()
-	f := wiki.NewFollower(store, log, time.Second, cat)
+	history := gitstore.NewHistory(store)
+	f := wiki.NewFollower(store, log, time.Second, cat, history)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { defer close(done); f.Run(ctx) }()
@@ -61,8 +62,9 @@ func MustServer(tb testing.TB, files map[string]string) *httptest.Server {
 		tb.Fatal(err)
 	}
 	now := func() time.Time { return time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC) }
-	s, err := web.New(web.Config{Templates: templates.FS, Static: static.FS, Log: log, Now: now},
-		store, cat, f, markdown.New(markdown.Options{ReservedIDs: web.ReservedIDs}), fakeSearch{cat})
+	s, err := web.New(web.Config{Templates: templates.FS, Static: static.FS, Log: log, Now: now, MaxPageBytes: 4096, MaxUploadBytes: 4096},
+		web.Deps{Store: store, Catalog: cat, Follower: f, Renderer: markdown.New(markdown.Options{ReservedIDs: web.ReservedIDs}),
+			Search: fakeSearch{cat}, Editor: wiki.NewEditor(store, store, f, cat), History: history, Differ: store})
 	if err != nil {
 		tb.Fatal(err)
 	}

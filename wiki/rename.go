@@ -1,0 +1,91 @@
+package wiki
+
+import (
+	"bytes"
+	"context"
+	"errors"
+)
+
+// MoveResult says what a move did.
+type MoveResult struct {
+	Commit string
+	// Updated lists the other pages whose links were rewritten.
+	Updated []Path
+}
+
+// Move moves a page in one commit: the page goes to its new path with its
+// own relative links adjusted and its old name kept as an alias (so old
+// URLs redirect), and every other page that links to it gets its links
+// rewritten. base must be the blob the person saw.
+func (e *Editor) Move(ctx context.Context, from, to Path, base string, author Signature, message string) (MoveResult, error) {
+	if !from.IsPage() || !to.IsPage() {
+		return MoveResult{}, Errorf(EINVALID, "Both paths of a move must end in .md.")
+	}
+	if from == to {
+		return MoveResult{}, Errorf(EINVALID, "The page is already at %s.", to)
+	}
+	for range maxAttempts {
+		head, cur, curBlob, err := e.current(ctx, from)
+		if err != nil {
+			return MoveResult{}, err
+		}
+		if curBlob == "" {
+			return MoveResult{}, Errorf(ENOTFOUND, "There is no page %s to move.", from)
+		}
+		if base != "" && curBlob != base {
+			return MoveResult{}, &ConflictError{Path: from, Base: curBlob, Theirs: cur}
+		}
+		if _, _, err := e.store.ReadFile(ctx, head, to); err == nil {
+			return MoveResult{}, Errorf(ECONFLICT, "There is already a page at %s.", to)
+		} else if ErrorCode(err) != ENOTFOUND {
+			return MoveResult{}, err
+		}
+		moved := AddAlias(RebaseLinks(cur, from, to), from.Name())
+		changes := []FileChange{{Path: from, Delete: true}, {Path: to, Content: moved}}
+		var updated []Path
+		for _, pi := range e.catalog.Pages() {
+			if pi.Path == from {
+				continue
+			}
+			content, _, err := e.store.ReadFile(ctx, head, pi.Path)
+			if err != nil {
+				return MoveResult{}, err
+			}
+			if !mayLinkTo(content, from, e.pageTitle(from)) {
+				continue
+			}
+			if out, changed := RewriteLinks(pi.Path, content, from, to, e.catalog.LookupName); changed {
+				changes = append(changes, FileChange{Path: pi.Path, Content: out})
+				updated = append(updated, pi.Path)
+			}
+		}
+		if message == "" {
+			message = "Move " + string(from) + " to " + string(to)
+		}
+		c, err := e.store.Commit(ctx, CommitRequest{Parent: head, Author: author, Message: message, Changes: changes})
+		if errors.Is(err, ErrRefMoved) {
+			continue
+		}
+		if err != nil {
+			return MoveResult{}, err
+		}
+		e.sync(ctx)
+		return MoveResult{Commit: c.ID, Updated: updated}, nil
+	}
+	return MoveResult{}, Errorf(EUNAVAILABLE, "The wiki is changing too fast to move the page right now; try again.")
+}
+
+// mayLinkTo is a cheap filter before parsing links: a page can only link
+// to p if it mentions p's file name or its title, ignoring case.
+func mayLinkTo(content []byte, p Path, title string) bool {
+	lower := bytes.ToLower(content)
+	return bytes.Contains(lower, bytes.ToLower([]byte(p.FileTitle()))) ||
+		(title != "" && bytes.Contains(lower, bytes.ToLower([]byte(title))))
+}
+
+func (e *Editor) pageTitle(p Path) string {
+	if pi, ok := e.catalog.Page(p); ok {
+		return pi.Title
+	}
+	return ""
+}
