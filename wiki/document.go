@@ -72,15 +72,15 @@ type Field struct {
 // kind does not use stay zero. Extra keeps every key the model does not know,
 // in file order, so nothing written is lost or hidden.
 type Meta struct {
-	Title        string        `json:"title,omitempty"`
-	Kind         string        `json:"kind"`
-	Tags         []string      `json:"tags,omitempty"`
-	Owner        string        `json:"owner,omitempty"`
-	Services     []string      `json:"services,omitempty"`
-	LastReviewed time.Time     `json:"last_reviewed,omitzero"`
+	Title        string    `json:"title,omitempty"`
+	Kind         string    `json:"kind"`
+	Tags         []string  `json:"tags,omitempty"`
+	Owner        string    `json:"owner,omitempty"`
+	Services     []string  `json:"services,omitempty"`
+	LastReviewed time.Time `json:"last_reviewed,omitzero"`
 	// Aliases are former page names that redirect here (set when a page moves).
-	Aliases []string `json:"aliases,omitempty"`
-	ReviewEvery  time.Duration `json:"review_every,omitempty"`
+	Aliases     []string      `json:"aliases,omitempty"`
+	ReviewEvery time.Duration `json:"review_every,omitempty"`
 
 	// Service pages.
 	Name        string   `json:"name,omitempty"`

@@ -296,3 +296,56 @@ func BenchmarkSearchAPI(b *testing.B) {
 	}
 	load(b, s, paths, nil)
 }
+
+// BenchmarkSave measures a browser save on the 10,000-page wiki: the PUT
+// until it answers (commit written, page catalog updated), and until the
+// saved text is found by search.
+func BenchmarkSave(b *testing.B) {
+	_, data := benchWiki(b)
+	s := MustServe(b, data)
+	s.WaitReady(b)
+	paths := benchPaths(500)
+	var saved, searchable []time.Duration
+	i := 0
+	b.ResetTimer()
+	for b.Loop() {
+		name := paths[i%len(paths)][1:]
+		p := s.Page(b, name)
+		word := fmt.Sprintf("zebracorn%dx", i)
+		start := time.Now()
+		code, reply := s.Put(b, name, p.Content+"\nNoted: "+word+".\n", p.Blob, "bench")
+		if code != 200 {
+			b.Fatalf("save %s: %d %v", name, code, reply)
+		}
+		saved = append(saved, time.Since(start))
+		for len(s.Search(b, word, 1).Hits) == 0 {
+			time.Sleep(100 * time.Microsecond)
+		}
+		searchable = append(searchable, time.Since(start))
+		i++
+	}
+	b.StopTimer()
+	report := func(d []time.Duration, unit string) {
+		sort.Slice(d, func(i, j int) bool { return d[i] < d[j] })
+		b.ReportMetric(float64(d[len(d)/2].Microseconds())/1000, unit+"_p50_ms")
+		b.ReportMetric(float64(d[len(d)*99/100].Microseconds())/1000, unit+"_p99_ms")
+	}
+	report(saved, "saved")
+	report(searchable, "searchable")
+}
+
+// BenchmarkHistoryAPI measures GET /-/api/history of pages of the
+// 3,000-commit wiki.
+func BenchmarkHistoryAPI(b *testing.B) {
+	_, data := benchWiki(b)
+	s := MustServe(b, data)
+	s.WaitReady(b)
+	paths := benchPaths(200)
+	i := 0
+	for b.Loop() {
+		if code, _, body := s.Get(b, "/-/api/history"+paths[i%len(paths)]+"?limit=100"); code != 200 {
+			b.Fatalf("%d %s", code, body)
+		}
+		i++
+	}
+}

@@ -6,3 +6,11 @@ func SetBeforeCAS(f func()) (restore func()) {
 	beforeCAS = f
 	return func() { beforeCAS = nil }
 }
+
+// SetOnHistoryRebuild sets a function to run each time a History index is
+// rebuilt from the root rather than extended, and returns a function that
+// removes it.
+func SetOnHistoryRebuild(f func()) (restore func()) {
+	onHistoryRebuild = f
+	return func() { onHistoryRebuild = nil }
+}

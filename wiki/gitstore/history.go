@@ -46,10 +46,14 @@ type historyIndex struct {
 // pathRev is one change to a path: 28 bytes, with no pointers for the
 // garbage collector to follow.
 type pathRev struct {
-	commit int32 // index in historyIndex.commits
-	kind   uint8 // a wiki.ChangeKind
+	commit int32         // index in historyIndex.commits
+	kind   uint8         // a wiki.ChangeKind
 	blob   plumbing.Hash // zero when deleted
 }
+
+// onHistoryRebuild, when set by a test, runs when Apply rebuilds an index
+// from the root instead of extending it.
+var onHistoryRebuild func()
 
 // NewHistory returns an empty index on the store; it answers once the
 // follower has applied main to it.
@@ -107,6 +111,9 @@ func (h *History) Apply(ctx context.Context, u wiki.Update) error {
 		return err
 	}
 	if !reached {
+		if onHistoryRebuild != nil {
+			onHistoryRebuild()
+		}
 		ix := newHistoryIndex(u.To)
 		ix.extend(chain, changes)
 		h.swap(ix)

@@ -79,26 +79,6 @@ func BenchmarkHistoryBuild(b *testing.B) {
 	s.Close()
 }
 
-// BenchmarkHistoryApply applies one new commit to a built index.
-func BenchmarkHistoryApply(b *testing.B) {
-	s, _, head := MustHistoryBenchRepo(b)
-	h := gitstore.NewHistory(s)
-	if err := h.Apply(ctx, wiki.Update{To: head}); err != nil {
-		b.Fatal(err)
-	}
-	i := 0
-	for b.Loop() {
-		b.StopTimer()
-		i++
-		next := MustCommit(b, s, head, "edit", put(benchPath(i), fmt.Sprintf("edit %d\n", i))).ID
-		b.StartTimer()
-		if err := h.Apply(ctx, wiki.Update{From: head, To: next}); err != nil {
-			b.Fatal(err)
-		}
-		head = next
-	}
-}
-
 // BenchmarkPageHistory reads page histories from a built index: an ordinary
 // page (one or two revisions), and the first 50 and all 1,000 revisions of
 // a page every tenth commit edits.

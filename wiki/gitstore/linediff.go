@@ -88,8 +88,8 @@ func intern(lines []string, ids map[string]int32, inA, inB *[]bool, sideA bool) 
 // keep returns the lines whose id occurs on the other side, with their
 // original indexes, and marks the others changed.
 func keep(ids []int32, inOther []bool, chg []bool) ([]int32, []int) {
-	var kept []int32
-	var idx []int
+	kept := make([]int32, 0, len(ids))
+	idx := make([]int, 0, len(ids))
 	for i, id := range ids {
 		if inOther[id] {
 			kept = append(kept, id)
