@@ -250,3 +250,36 @@ func TestHistoryViews(t *testing.T) {
 		t.Errorf("bad revision = %d", resp.StatusCode)
 	}
 }
+
+func TestMoveAndDeleteForms(t *testing.T) {
+	ts := MustServer(t, map[string]string{
+		"runbooks/old-name.md": "# Old name\n",
+		"README.md":            "# Home\n\nSee [[runbooks/old-name]].\n",
+	})
+	same := []string{"Origin", ts.URL}
+	_, body := get(t, ts, "GET", "/-/edit/runbooks/old-name")
+	base := baseRE.FindStringSubmatch(body)[1]
+	resp, body := send(t, ts, "POST", "/-/move/runbooks/old-name", "application/x-www-form-urlencoded", form("to", "runbooks/new-name", "base", base), same...)
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/runbooks/new-name" {
+		t.Fatalf("move = %d %s %s", resp.StatusCode, resp.Header.Get("Location"), body)
+	}
+	if resp, _ := get(t, ts, "GET", "/runbooks/old-name"); resp.StatusCode != http.StatusFound || resp.Header.Get("Location") != "/runbooks/new-name" {
+		t.Errorf("old URL = %d %q, want a redirect to the new one", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	if _, home := get(t, ts, "GET", "/README.md"); !strings.Contains(home, "[[runbooks/new-name]]") {
+		t.Errorf("home page link not rewritten:\n%s", home)
+	}
+	_, body = get(t, ts, "GET", "/-/edit/runbooks/new-name")
+	base = baseRE.FindStringSubmatch(body)[1]
+	resp, _ = send(t, ts, "POST", "/-/delete/runbooks/new-name", "application/x-www-form-urlencoded", form("base", "stale"), same...)
+	if resp.StatusCode != http.StatusConflict {
+		t.Errorf("delete with a stale base = %d", resp.StatusCode)
+	}
+	resp, _ = send(t, ts, "POST", "/-/delete/runbooks/new-name", "application/x-www-form-urlencoded", form("base", base), same...)
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("delete = %d", resp.StatusCode)
+	}
+	if resp, _ := get(t, ts, "GET", "/runbooks/new-name"); resp.StatusCode != 404 {
+		t.Errorf("deleted page = %d", resp.StatusCode)
+	}
+}
