@@ -1,0 +1,1 @@
+// Search suggestions as you type; written in a later change.
