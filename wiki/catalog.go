@@ -39,6 +39,7 @@ type Catalog struct {
 	svcs   map[string][]Path // lower-cased service name -> service pages
 	alias  map[string][]Path // lower-cased former page name -> pages
 	gen    atomic.Uint64     // changes whenever a file appears or disappears
+	graphs graphCache
 }
 
 // NewCatalog returns an empty catalog.

@@ -114,6 +114,14 @@ type Meta struct {
 	Extra []Field `json:"extra,omitempty"`
 }
 
+// RawLink is a link target as written in a page: a wiki link's target, or
+// an inline or reference link's destination.
+type RawLink struct {
+	Target string
+	Wiki   bool
+	Line   int
+}
+
 // Heading is one heading of a document's body.
 type Heading struct {
 	Level int
@@ -138,6 +146,8 @@ type Document struct {
 	Headings []Heading
 	// Code holds the contents of the body's code blocks.
 	Code []string
+	// Links are the link targets written in the body, as written.
+	Links []RawLink
 	// Text is the body as plain text: markup removed, code blocks excluded.
 	Text     string
 	Problems []Problem

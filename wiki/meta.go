@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -14,6 +15,24 @@ import (
 type metaParser struct {
 	d      *Document
 	offset int // file line of the first YAML line, minus one
+
+	// Values of imported keys, applied when the SPEC's keys are absent.
+	startTime, endTime time.Time
+	product            string
+}
+
+// applyImported fills model fields from other tools' keys.
+func (mp *metaParser) applyImported() {
+	m := &mp.d.Meta
+	if m.Started.IsZero() {
+		m.Started = mp.startTime
+	}
+	if m.Resolved.IsZero() {
+		m.Resolved = mp.endTime
+	}
+	if len(m.Services) == 0 && mp.product != "" {
+		m.Services = []string{mp.product}
+	}
 }
 
 var yamlLineRE = regexp.MustCompile(`line (\d+)`)
@@ -58,6 +77,7 @@ func parseMeta(d *Document, fm []byte) {
 		mp.d.keyLines[key] = mp.line(k)
 		mp.field(key, k, v)
 	}
+	mp.applyImported()
 }
 
 func (mp *metaParser) line(n *yaml.Node) int { return n.Line + mp.offset }
@@ -151,6 +171,18 @@ func (mp *metaParser) field(key string, k, v *yaml.Node) {
 		m.ActionItems = mp.actionItems(key, v)
 	case "related":
 		m.Related = mp.strList(key, v)
+	// Keys other tools write for the same things, mapped so imported
+	// postmortem collections work as they are (icco/postmortems and the
+	// like); the SPEC's own keys win when both are present.
+	case "start_time":
+		mp.startTime = mp.timestamp(key, v)
+	case "end_time":
+		mp.endTime = mp.timestamp(key, v)
+	case "product":
+		mp.product, _ = mp.str(key, v)
+		m.Extra = append(m.Extra, Field{Key: key, Value: mp.product, Line: mp.line(k)})
+	case "categories", "keywords":
+		m.Tags = append(m.Tags, mp.strList(key, v)...)
 	default:
 		var val any
 		if err := v.Decode(&val); err != nil {

@@ -71,6 +71,7 @@ func scanBody(d *Document) {
 			prev = ""
 			continue
 		}
+		collectLinks(d, line, lineNo)
 		if reTableSep.MatchString(line) || reRefDef.MatchString(line) {
 			continue
 		}
@@ -152,4 +153,24 @@ func (d *Document) FirstParagraph(max int) string {
 		text = text[:cut] + "…"
 	}
 	return text
+}
+
+// collectLinks records the wiki links and relative links of one body line,
+// outside code spans, for backlinks and broken-link reports.
+func collectLinks(d *Document, line string, lineNo int) {
+	if !strings.ContainsAny(line, "[]") {
+		return
+	}
+	rewriteOutsideCode(line, func(seg string) string {
+		for _, m := range reWikiTarget.FindAllStringSubmatch(seg, -1) {
+			d.Links = append(d.Links, RawLink{Target: strings.TrimSpace(m[1]), Wiki: true, Line: lineNo})
+		}
+		for _, m := range reInlineDest.FindAllStringSubmatch(seg, -1) {
+			d.Links = append(d.Links, RawLink{Target: strings.Trim(m[2], "<>"), Line: lineNo})
+		}
+		return seg
+	})
+	if m := reRefDefition.FindStringSubmatch(line); m != nil {
+		d.Links = append(d.Links, RawLink{Target: strings.Trim(m[2], "<>"), Line: lineNo})
+	}
 }

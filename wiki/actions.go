@@ -1,0 +1,132 @@
+package wiki
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+)
+
+// ActionUpdate changes some fields of one action item; nil leaves a field.
+type ActionUpdate struct {
+	Status *string
+	Owner  *string
+	Due    *string
+}
+
+// UpdateAction changes one action item of a postmortem in a commit that
+// touches only that item's lines, keeping the rest of the file byte for
+// byte. Concurrent updates of other items merge; the same item updated
+// twice at once is a *ConflictError for the second.
+func (e *Editor) UpdateAction(ctx context.Context, p Path, itemID string, u ActionUpdate, author Signature) (SaveResult, error) {
+	var fields [][2]string
+	if u.Status != nil {
+		s := strings.ToLower(strings.TrimSpace(*u.Status))
+		if !contains(ActionStatuses, s) {
+			return SaveResult{}, Errorf(EINVALID, "status must be one of %s.", strings.Join(ActionStatuses, ", "))
+		}
+		fields = append(fields, [2]string{"status", s})
+	}
+	if u.Owner != nil {
+		fields = append(fields, [2]string{"owner", strings.TrimSpace(*u.Owner)})
+	}
+	if u.Due != nil {
+		d := strings.TrimSpace(*u.Due)
+		if d != "" {
+			if _, err := time.Parse(time.DateOnly, d); err != nil {
+				return SaveResult{}, Errorf(EINVALID, "due must be a date as YYYY-MM-DD, not %q.", d)
+			}
+		}
+		fields = append(fields, [2]string{"due", d})
+	}
+	if len(fields) == 0 {
+		return SaveResult{}, Errorf(EINVALID, "Nothing to change: give status, owner or due.")
+	}
+	_, cur, blob, err := e.current(ctx, p)
+	if err != nil {
+		return SaveResult{}, err
+	}
+	if blob == "" {
+		return SaveResult{}, Errorf(ENOTFOUND, "There is no postmortem %s.", p)
+	}
+	out := cur
+	var what []string
+	for _, f := range fields {
+		if out, err = SetActionField(out, itemID, f[0], f[1]); err != nil {
+			return SaveResult{}, err
+		}
+		what = append(what, fmt.Sprintf("%s %s", f[0], f[1]))
+	}
+	msg := fmt.Sprintf("Set %s of action item %s in %s", strings.Join(what, ", "), itemID, p)
+	return e.Save(ctx, SaveRequest{Path: p, Content: out, Base: blob, Message: msg, Author: author})
+}
+
+// MarkReviewed sets a page's last_reviewed to the given day, changing only
+// that line.
+func (e *Editor) MarkReviewed(ctx context.Context, p Path, day time.Time, author Signature) (SaveResult, error) {
+	_, cur, blob, err := e.current(ctx, p)
+	if err != nil {
+		return SaveResult{}, err
+	}
+	if blob == "" {
+		return SaveResult{}, Errorf(ENOTFOUND, "There is no page %s.", p)
+	}
+	out, err := SetKey(cur, "last_reviewed", day.Format(time.DateOnly))
+	if err != nil {
+		return SaveResult{}, err
+	}
+	return e.Save(ctx, SaveRequest{Path: p, Content: out, Base: blob, Message: "Mark " + string(p) + " reviewed", Author: author})
+}
+
+// ActionFilter selects action items.
+type ActionFilter struct {
+	Status  string // "" for all; "open" means open or in-progress
+	Owner   string
+	Service string
+	Overdue bool
+}
+
+// FilterActions returns the matching action items, by due date (items
+// without one last), then postmortem and id.
+func FilterActions(all []ActionRef, f ActionFilter, now time.Time) []ActionRef {
+	var out []ActionRef
+	for _, a := range all {
+		switch {
+		case f.Status == "open" && a.Item.Status != "open" && a.Item.Status != "in-progress":
+			continue
+		case f.Status != "" && f.Status != "open" && a.Item.Status != f.Status:
+			continue
+		case f.Owner != "" && !strings.EqualFold(a.Item.Owner, f.Owner):
+			continue
+		case f.Overdue && !a.Item.Overdue(now):
+			continue
+		case f.Service != "" && !containsFold(a.Postmortem.Meta.Services, f.Service):
+			continue
+		}
+		out = append(out, a)
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		di, dj := out[i].Item.Due, out[j].Item.Due
+		if di.IsZero() != dj.IsZero() {
+			return !di.IsZero()
+		}
+		if !di.Equal(dj) {
+			return di.Before(dj)
+		}
+		if out[i].Postmortem.Path != out[j].Postmortem.Path {
+			return out[i].Postmortem.Path < out[j].Postmortem.Path
+		}
+		return out[i].Item.ID < out[j].Item.ID
+	})
+	return out
+}
+
+func containsFold(list []string, s string) bool {
+	for _, v := range list {
+		if strings.EqualFold(v, s) {
+			return true
+		}
+	}
+	return false
+}
