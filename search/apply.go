@@ -3,7 +3,10 @@ package search
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
+	"unicode"
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/search/query"
@@ -125,10 +128,14 @@ func toIndexDoc(p wiki.Path, d *wiki.Document) *indexDoc {
 	for _, h := range d.Headings {
 		hs = append(hs, h.Text)
 	}
-	// Text that is searchable but never shown in a snippet.
-	extra := []string{m.Name, m.Description, m.Oncall, m.Repo}
+	// Text that is searchable but never shown in a snippet: front matter,
+	// including keys opswiki does not know (an imported postmortem's
+	// summary, company or product).
+	extra := []string{m.Name, m.Description, m.Oncall, m.Repo, m.Owner}
 	extra = append(extra, m.Authors...)
 	extra = append(extra, m.DependsOn...)
+	extra = append(extra, m.Services...)
+	extra = append(extra, m.Tags...)
 	for _, a := range m.ActionItems {
 		extra = append(extra, a.Title, a.Ticket)
 	}
@@ -138,6 +145,9 @@ func toIndexDoc(p wiki.Path, d *wiki.Document) *indexDoc {
 	for _, l := range m.Links {
 		extra = append(extra, l.Title)
 	}
+	for _, f := range m.Extra {
+		extra = appendStrings(extra, f.Value, 0)
+	}
 	title := d.Title
 	if title == "" {
 		title = m.Title
@@ -145,6 +155,10 @@ func toIndexDoc(p wiki.Path, d *wiki.Document) *indexDoc {
 	kind := m.Kind
 	if kind == "" {
 		kind = wiki.KindPage
+	}
+	alerts := m.Alerts
+	if len(alerts) == 0 && kind == wiki.KindRunbook {
+		alerts = alertCandidates(p, d)
 	}
 	var fs []string
 	add := func(name string, vs ...string) {
@@ -160,14 +174,18 @@ func toIndexDoc(p wiki.Path, d *wiki.Document) *indexDoc {
 	add("owner", m.Owner)
 	add("severity", m.Severity)
 	add("status", m.Status)
+	extraText := strings.Join(nonEmpty(extra), "\n")
+	code := strings.Join(d.Code, "\n\n")
 	return &indexDoc{
 		Facets:    fs,
 		Title:     title,
+		Names:     pageNames(p, title, firstH1(d), alerts),
 		Headings:  hs,
 		Body:      d.Text,
-		Code:      strings.Join(d.Code, "\n\n"),
-		Extra:     strings.Join(nonEmpty(extra), "\n"),
-		Alerts:    m.Alerts,
+		Code:      code,
+		Extra:     extraText,
+		Words:     strings.Join([]string{title, strings.Join(hs, "\n"), d.Text, code, extraText, strings.Join(alerts, "\n")}, "\n"),
+		Alerts:    alerts,
 		Kind:      kind,
 		Services:  m.Services,
 		Tags:      m.Tags,
@@ -177,6 +195,101 @@ func toIndexDoc(p wiki.Path, d *wiki.Document) *indexDoc {
 		Incidents: m.Incidents,
 		Path:      string(p),
 	}
+}
+
+// alertCandidates returns the alert names a runbook without an alerts key
+// answers, as SPEC §4 looks them up for /-/alerts: its file name, then its
+// first heading, each when it reads as one identifier (KubePodCrashLooping,
+// etcdNoLeader), not as a sentence.
+func alertCandidates(p wiki.Path, d *wiki.Document) []string {
+	if p.IsIndex() {
+		return nil
+	}
+	var out []string
+	for _, s := range []string{p.FileTitle(), firstH1(d)} {
+		if isIdentifier(s) && !slices.ContainsFunc(out, func(o string) bool { return strings.EqualFold(o, s) }) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// isIdentifier reports whether s is one identifier with a letter in it.
+func isIdentifier(s string) bool {
+	sp := identSpans(s)
+	return len(sp) == 1 && sp[0].start == 0 && sp[0].end == len(s) && len(s) <= maxTokenBytes &&
+		strings.IndexFunc(s, unicode.IsLetter) >= 0
+}
+
+func firstH1(d *wiki.Document) string {
+	for _, h := range d.Headings {
+		if h.Level == 1 {
+			return h.Text
+		}
+	}
+	return ""
+}
+
+// pageNames returns the whole names a query may equal: title, file name,
+// first heading and alerts, normalised by normName, each also with its
+// identifier parts spaced out ("kube pod crash looping").
+func pageNames(p wiki.Path, title, h1 string, alerts []string) []string {
+	var out []string
+	add := func(s string) {
+		if s != "" && !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	for _, s := range append([]string{title, p.FileTitle(), h1}, alerts...) {
+		add(normName(s))
+		add(splitName(s))
+	}
+	return out
+}
+
+// normName lower-cases s and turns every run of other characters than
+// letters and digits into one space: "Disk full!" and "disk-full" are both
+// "disk full".
+func normName(s string) string {
+	f := strings.FieldsFunc(strings.ToLower(s), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+	return strings.Join(f, " ")
+}
+
+// splitName is normName with identifiers split into their parts:
+// "KubePodCrashLooping" is "kube pod crash looping".
+func splitName(s string) string {
+	var ws []string
+	for _, sp := range identSpans(s) {
+		w := s[sp.start:sp.end]
+		pp := identParts(w)
+		if len(pp) > maxIdentParts {
+			pp = []span{{0, len(w)}}
+		}
+		for _, p := range pp {
+			ws = append(ws, w[p.start:p.end])
+		}
+	}
+	return normName(strings.Join(ws, " "))
+}
+
+// appendStrings appends the strings in a decoded YAML value.
+func appendStrings(out []string, v any, depth int) []string {
+	if depth > 4 {
+		return out
+	}
+	switch v := v.(type) {
+	case string:
+		out = append(out, v)
+	case []any:
+		for _, x := range v {
+			out = appendStrings(out, x, depth+1)
+		}
+	case map[string]any:
+		for _, k := range slices.Sorted(maps.Keys(v)) {
+			out = appendStrings(out, v[k], depth+1)
+		}
+	}
+	return out
 }
 
 func nonEmpty(ss []string) []string {

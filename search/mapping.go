@@ -10,7 +10,7 @@ import (
 // writes. An index recorded with another version is discarded and rebuilt
 // from git on Open, so bump it whenever mapping.go, analyzer.go or
 // docValuesChunk changes.
-const mappingVersion = "opswiki-search-1"
+const mappingVersion = "opswiki-search-2"
 
 // docValuesChunk is how many pages share one compressed block of doc values
 // (zap's default is 1024). Facet counting decompresses a whole block for
@@ -31,12 +31,20 @@ var (
 
 // Field names in the index.
 const (
-	fTitle     = "title"
-	fTitleKW   = "title_kw"
-	fHeadings  = "headings"
-	fBody      = "body"
-	fCode      = "code"
-	fExtra     = "extra"
+	fTitle = "title"
+	// fNames holds a page's names as whole values (title, file name, first
+	// heading, alerts; each also with camel case split), so a query that is
+	// exactly one of them ranks that page first.
+	fNames    = "names"
+	fHeadings = "headings"
+	fBody     = "body"
+	fCode     = "code"
+	fExtra    = "extra"
+	// fWords is every word of a page, whole and lower-cased but not
+	// stemmed: the dictionary typos are corrected against. Stemming first
+	// would hide the word meant ("diagnstics" stems to "diagnstic",
+	// "diagnostics" to "diagnost").
+	fWords     = "words"
 	fAlerts    = "alerts"
 	fAlertText = "alerts_text"
 	fKind      = "kind"
@@ -57,10 +65,12 @@ const (
 // tags.
 type indexDoc struct {
 	Title     string   `json:"title"`
+	Names     []string `json:"names,omitempty"`
 	Headings  []string `json:"headings,omitempty"`
 	Body      string   `json:"body"`
 	Code      string   `json:"code,omitempty"`
 	Extra     string   `json:"extra,omitempty"`
+	Words     string   `json:"words,omitempty"`
 	Alerts    []string `json:"alerts,omitempty"`
 	Kind      string   `json:"kind"`
 	Services  []string `json:"services,omitempty"`
@@ -102,13 +112,13 @@ func keywordField(facet, store bool) *mapping.FieldMapping {
 func newMapping() *mapping.IndexMappingImpl {
 	dm := mapping.NewDocumentStaticMapping()
 
-	titleKW := keywordField(false, false)
-	titleKW.Name = fTitleKW
-	dm.AddFieldMappingsAt(fTitle, textField(en.AnalyzerName, true, true), titleKW)
-	dm.AddFieldMappingsAt(fHeadings, textField(en.AnalyzerName, false, true))
+	dm.AddFieldMappingsAt(fTitle, textField(en.AnalyzerName, true, true))
+	dm.AddFieldMappingsAt(fNames, keywordField(false, false))
+	dm.AddFieldMappingsAt(fHeadings, textField(en.AnalyzerName, true, true))
 	dm.AddFieldMappingsAt(fBody, textField(en.AnalyzerName, true, true))
 	dm.AddFieldMappingsAt(fCode, textField(identAnalyzer, true, true))
 	dm.AddFieldMappingsAt(fExtra, textField(en.AnalyzerName, false, false))
+	dm.AddFieldMappingsAt(fWords, textField(identAnalyzer, false, false))
 
 	alertText := textField(identAnalyzer, false, false)
 	alertText.Name = fAlertText

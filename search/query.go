@@ -8,15 +8,19 @@ import (
 	"github.com/blevesearch/bleve/v2/search/query"
 )
 
-// Field boosts: titles and alert names outrank headings, which outrank body
-// text (SPEC §5).
+// Field boosts: names and alert names outrank titles, which outrank
+// headings, which outrank body text (SPEC §5).
 const (
-	boostTitle      = 5
-	boostTitleExact = 10
-	boostAlert      = 6
-	boostAlertPart  = 3
-	boostHeadings   = 2
-	boostText       = 1
+	boostName      = 10 // the query is a page's whole name
+	boostTitle     = 5
+	boostAlert     = 6
+	boostAlertPart = 3
+	boostHeadings  = 2
+	boostText      = 1
+	boostExactWord = 1
+	// boostProximity rewards pages with a query's words next to each other
+	// in the order typed, as pasted error messages and sentences have them.
+	boostProximity = 30
 	// minPrefix is the shortest last word matched as a prefix; shorter
 	// prefixes expand to too many terms to stay within the latency budget.
 	minPrefix = 3
@@ -40,14 +44,14 @@ type fieldBoost struct {
 
 // builder turns a parsed Query into a bleve query.
 type builder struct {
-	en    analysis.Analyzer // to drop words that are only stop words
-	fuzzy bool
+	en analysis.Analyzer // to drop words that are only stop words
+	// alts replaces words that look misspelt by the words of the index
+	// meant instead (see corrections); nil for the exact search.
+	alts map[string][]string
 }
 
-// fuzziness returns the edit distance allowed for a word in fuzzy mode:
-// none for short words, two only for long ones. In English fields the
-// distance applies to the stem, which is shorter than the word: two edits
-// from "conection" (stem "conect") would already reach "content".
+// fuzziness returns the edit distance allowed for a word when correcting
+// typos: none for short words, two only for long ones.
 func fuzziness(w string) int {
 	switch n := utf8.RuneCountInString(w); {
 	case n < 4:
@@ -63,16 +67,24 @@ func (b builder) build(q Query) query.Query {
 	var must, should, not, filters []query.Query
 	words := b.significant(q.Words)
 	for i, w := range words {
+		if alts, ok := b.alts[w]; ok {
+			d := query.NewDisjunctionQuery(nil)
+			for _, a := range alts {
+				d.AddQuery(b.word(a, false))
+			}
+			must = append(must, d)
+			continue
+		}
 		must = append(must, b.word(w, q.Prefix && i == len(words)-1 && w == q.Words[len(q.Words)-1]))
 	}
 	for _, ph := range q.Phrases {
 		must = append(must, phrase(ph))
 	}
-	if len(q.Words) > 0 && !b.fuzzy {
-		t := query.NewTermQuery(normKeyword(strings.Join(q.Words, " ")))
-		t.SetField(fTitleKW)
-		t.SetBoost(boostTitleExact)
-		should = append(should, t)
+	if len(q.Words) > 0 && b.alts == nil {
+		should = append(should, names(strings.Join(q.Words, " "))...)
+		if len(words) > 1 {
+			should = append(should, proximity(strings.Join(q.Words, " ")))
+		}
 	}
 	for _, x := range q.Exclude {
 		if strings.Contains(x, " ") {
@@ -132,24 +144,66 @@ func (b builder) significant(words []string) []string {
 	return out
 }
 
+// names matches a query that is a page's whole name: its title, file
+// name, first heading or an alert, in any case, spaced or camel case.
+func names(text string) []query.Query {
+	var out []query.Query
+	seen := ""
+	for _, n := range []string{normName(text), splitName(text)} {
+		if n == "" || n == seen {
+			continue
+		}
+		seen = n
+		t := query.NewTermQuery(n)
+		t.SetField(fNames)
+		t.SetBoost(boostName)
+		out = append(out, t)
+	}
+	return out
+}
+
+// proximity matches the free-text words as a phrase, to rank pages that
+// have them together above pages that merely have them all.
+func proximity(text string) query.Query {
+	d := query.NewDisjunctionQuery(nil)
+	for _, f := range []fieldBoost{{fTitle, boostTitle}, {fHeadings, boostHeadings}, {fBody, boostProximity}} {
+		p := query.NewMatchPhraseQuery(text)
+		p.SetField(f.field)
+		p.SetBoost(f.boost)
+		d.AddQuery(p)
+	}
+	return d
+}
+
 // word matches one free-text word in any text field.
 func (b builder) word(w string, prefix bool) query.Query {
-	fz := 0
-	if b.fuzzy {
-		fz = fuzziness(w)
-	}
 	d := query.NewDisjunctionQuery([]query.Query{
-		match(fTitle, w, boostTitle, fz),
-		match(fHeadings, w, boostHeadings, fz),
-		match(fBody, w, boostText, fz),
-		match(fExtra, w, boostText, fz),
-		keyword(fAlerts, w, boostAlert, fz),
+		match(fTitle, w, boostTitle),
+		match(fHeadings, w, boostHeadings),
+		match(fBody, w, boostText),
+		match(fExtra, w, boostText),
+		keyword(fAlerts, w, boostAlert),
 	})
-	if q := ident(fCode, w, boostText, fz); q != nil {
+	if q := ident(fCode, w, boostText); q != nil {
 		d.AddQuery(q)
 	}
-	if q := ident(fAlertText, w, boostAlertPart, fz); q != nil {
+	// The word as typed, unstemmed: "adjustments" ranks the page that says
+	// so above pages that only adjust.
+	if isIdentifier(w) {
+		d.AddQuery(keyword(fWords, w, boostExactWord))
+	}
+	if q := ident(fAlertText, w, boostAlertPart); q != nil {
 		d.AddQuery(q)
+	}
+	// An identifier's parts as words: CPUThrottlingHigh finds the page
+	// titled "CPU Throttling High".
+	if parts := splitName(w); strings.Contains(parts, " ") {
+		for _, f := range []fieldBoost{{fTitle, boostTitle}, {fHeadings, boostHeadings}} {
+			p := query.NewMatchPhraseQuery(parts)
+			p.SetField(f.field)
+			p.SetBoost(f.boost)
+			d.AddQuery(p)
+		}
 	}
 	if p := strings.ToLower(w); prefix && utf8.RuneCountInString(p) >= minPrefix {
 		fields := []fieldBoost{{fTitle, boostTitle}, {fHeadings, boostHeadings}, {fCode, boostText}, {fAlertText, boostAlertPart}}
@@ -166,25 +220,15 @@ func (b builder) word(w string, prefix bool) query.Query {
 	return d
 }
 
-func match(field, w string, boost float64, fuzz int) query.Query {
+func match(field, w string, boost float64) query.Query {
 	m := query.NewMatchQuery(w)
 	m.SetField(field)
 	m.SetBoost(boost)
 	m.SetOperator(query.MatchQueryOperatorAnd)
-	if fuzz > 0 {
-		m.SetFuzziness(fuzz)
-	}
 	return m
 }
 
-func keyword(field, w string, boost float64, fuzz int) query.Query {
-	if fuzz > 0 {
-		f := query.NewFuzzyQuery(normKeyword(w))
-		f.SetField(field)
-		f.SetFuzziness(fuzz)
-		f.SetBoost(boost)
-		return f
-	}
+func keyword(field, w string, boost float64) query.Query {
 	t := query.NewTermQuery(normKeyword(w))
 	t.SetField(field)
 	t.SetBoost(boost)
@@ -194,18 +238,18 @@ func keyword(field, w string, boost float64, fuzz int) query.Query {
 // ident matches a word in a field indexed by the ident analyzer: each
 // identifier in it whole, or by all of its parts (so "pg_stat" finds
 // pg_stat_activity only through pg and stat both being there).
-func ident(field, w string, boost float64, fuzz int) query.Query {
+func ident(field, w string, boost float64) query.Query {
 	wholes, parts := identTerms(w)
 	if len(wholes) == 0 {
 		return nil
 	}
 	var all []query.Query
 	for i, whole := range wholes {
-		alts := []query.Query{keyword(field, whole, boost, fuzz)}
+		alts := []query.Query{keyword(field, whole, boost)}
 		if len(parts[i]) > 1 {
 			var ps []query.Query
 			for _, p := range parts[i] {
-				ps = append(ps, keyword(field, p, boost/2, 0))
+				ps = append(ps, keyword(field, p, boost/2))
 			}
 			alts = append(alts, query.NewConjunctionQuery(ps))
 		}

@@ -1,6 +1,7 @@
 package search_test
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io/fs"
@@ -32,7 +33,7 @@ type realWiki struct {
 
 var (
 	realOnce sync.Once
-	real     *realWiki
+	realW    *realWiki
 	realErr  error
 )
 
@@ -43,11 +44,11 @@ func MustRealWiki(t *testing.T) *realWiki {
 	if _, err := os.Stat(corporaDir); err != nil {
 		t.Skipf("shared corpora not found at %s (relevance tests need ../shared/corpora): %v", corporaDir, err)
 	}
-	realOnce.Do(func() { real, realErr = loadRealWiki() })
+	realOnce.Do(func() { realW, realErr = loadRealWiki() })
 	if realErr != nil {
 		t.Fatal(realErr)
 	}
-	return real
+	return realW
 }
 
 // loadRealWiki reads every markdown file of the corpora under the path it
@@ -106,9 +107,9 @@ func loadRealWiki() (*realWiki, error) {
 // TestMain removes the index of the corpora, which outlives single tests.
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if real != nil {
-		_ = real.ix.Close()
-		_ = os.RemoveAll(real.dir)
+	if realW != nil {
+		_ = realW.ix.Close()
+		_ = os.RemoveAll(realW.dir)
 	}
 	os.Exit(code)
 }
@@ -213,14 +214,19 @@ func TestRelevance_AlertName(t *testing.T) {
 	}
 }
 
-// distinctivePhrase returns the n-word window of a page's body text whose
-// words are rarest across the corpora: a phrase someone would remember or
-// paste. Only windows of plain words separated by single spaces qualify.
-func (w *realWiki) distinctivePhrase(d *wiki.Document, n int) string {
-	best, bestScore := "", 0.0
+// distinctivePhrase returns an n-word window of a page's body text whose
+// words are rare across the corpora, a phrase someone would remember or
+// paste, and the pages whose text has it: of the windows with the rarest
+// words, the one on the fewest pages (some runbooks share paragraphs).
+// Only windows of plain words separated by single spaces qualify.
+func (w *realWiki) distinctivePhrase(d *wiki.Document, n int) (string, []string) {
+	type window struct {
+		text  string
+		score float64
+	}
+	var ws []window
 	total := float64(len(w.docs))
 	for _, line := range strings.Split(d.Text, "\n") {
-		// Runs of letter-only words separated by one space.
 		var run []string
 		flush := func() {
 			for i := 0; i+n <= len(run); i++ {
@@ -228,14 +234,12 @@ func (w *realWiki) distinctivePhrase(d *wiki.Document, n int) string {
 				for _, word := range run[i : i+n] {
 					score += math.Log(total / float64(max(1, w.df[strings.ToLower(word)])))
 				}
-				if score > bestScore {
-					best, bestScore = strings.Join(run[i:i+n], " "), score
-				}
+				ws = append(ws, window{strings.Join(run[i:i+n], " "), score})
 			}
 			run = run[:0]
 		}
 		for _, tok := range strings.Split(line, " ") {
-			if tok != "" && len(tok) > 1 && strings.IndexFunc(tok, func(r rune) bool { return !unicode.IsLetter(r) }) < 0 {
+			if len(tok) > 1 && strings.IndexFunc(tok, func(r rune) bool { return !unicode.IsLetter(r) }) < 0 {
 				run = append(run, tok)
 			} else {
 				flush()
@@ -243,18 +247,32 @@ func (w *realWiki) distinctivePhrase(d *wiki.Document, n int) string {
 		}
 		flush()
 	}
-	return best
+	slices.SortStableFunc(ws, func(a, b window) int { return cmp.Compare(b.score, a.score) })
+	best, bestOn := "", []string(nil)
+	for _, c := range ws[:min(len(ws), 5)] {
+		var on []string
+		for _, o := range w.docs {
+			if strings.Contains(strings.ToLower(o.Text), strings.ToLower(c.text)) {
+				on = append(on, string(o.Path))
+			}
+		}
+		if best == "" || len(on) < len(bestOn) {
+			best, bestOn = c.text, on
+		}
+	}
+	return best, bestOn
 }
 
 // TestRelevance_Phrase checks that a distinctive five-word phrase from a
-// page's body finds the page in the top 3, quoted or as plain words.
+// page's body finds the page in the top 3, quoted or as plain words. When
+// more than three pages have the phrase, the top 3 must be among them.
 func TestRelevance_Phrase(t *testing.T) {
 	w := MustRealWiki(t)
 	for _, quoted := range []bool{true, false} {
 		t.Run(map[bool]string{true: "Quoted", false: "Words"}[quoted], func(t *testing.T) {
-			tried, found := 0, 0
+			tried, found, shared := 0, 0, 0
 			for _, d := range w.docs {
-				ph := w.distinctivePhrase(d, 5)
+				ph, on := w.distinctivePhrase(d, 5)
 				if ph == "" {
 					continue
 				}
@@ -263,13 +281,17 @@ func TestRelevance_Phrase(t *testing.T) {
 				if quoted {
 					q = `"` + ph + `"`
 				}
-				if got := w.top(t, q, 3); slices.Contains(got, string(d.Path)) {
+				got := w.top(t, q, 3)
+				switch {
+				case slices.Contains(got, string(d.Path)):
 					found++
-				} else {
+				case len(on) > 3 && len(got) == 3 && !slices.ContainsFunc(got, func(p string) bool { return !slices.Contains(on, p) }):
+					shared++
+				default:
 					t.Errorf("Search(%q) = %v, want %s in the top 3", q, got, d.Path)
 				}
 			}
-			t.Logf("phrases for %d of %d pages; %d found in the top 3", tried, len(w.docs), found)
+			t.Logf("phrases for %d of %d pages; %d found in the top 3, %d more on over 3 pages answered by 3 of them", tried, len(w.docs), found, shared)
 			if tried*10 < len(w.docs)*9 {
 				t.Errorf("only %d of %d pages have a phrase to test", tried, len(w.docs))
 			}
@@ -414,11 +436,11 @@ func TestRelevance_Filters(t *testing.T) {
 	}
 
 	// -word leaves out exactly the pages that have the word.
-	for _, tt := range []struct{ query, word, without string }{
-		{"kubectl", "kubectl", "pod"},
-		{"outage", "outage", "database"},
-		{"alertmanager", "alertmanager", "prometheus"},
-		{"kind:postmortem", "", "dns"},
+	for _, tt := range []struct{ query, without string }{
+		{"kubectl", "pod"},
+		{"outage", "database"},
+		{"alertmanager", "prometheus"},
+		{"kind:postmortem", "dns"},
 	} {
 		q := tt.query + " -" + tt.without
 		t.Run(q, func(t *testing.T) {

@@ -70,10 +70,16 @@ func (ix *Index) Search(ctx context.Context, r Request) (*Result, error) {
 	}
 	b := builder{en: ix.idx.Mapping().AnalyzerNamed(en.AnalyzerName)}
 	sr, err := ix.run(ctx, b, q, r)
-	if err == nil && sr.Total == 0 && slices.ContainsFunc(q.Words, func(w string) bool { return fuzziness(w) > 0 }) {
-		b.fuzzy = true
-		sr, err = ix.run(ctx, b, q, r)
-		res.Fuzzy = true
+	if err == nil && sr.Total < fewHits && slices.ContainsFunc(q.Words, func(w string) bool { return fuzziness(w) > 0 }) {
+		// Finding little: perhaps a typo.
+		var alts map[string][]string
+		if alts, err = ix.corrections(q.Words); err == nil && alts != nil {
+			b.alts = alts
+			var fr *bleve.SearchResult
+			if fr, err = ix.run(ctx, b, q, r); err == nil && fr.Total > sr.Total {
+				sr, res.Fuzzy = fr, true
+			}
+		}
 	}
 	if err != nil {
 		if errors.Is(err, bleve.ErrorIndexClosed) {

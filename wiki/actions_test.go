@@ -17,8 +17,14 @@ func TestUpdateActionConcurrent(t *testing.T) {
 	var wg sync.WaitGroup
 	errs := make([]error, 2)
 	wg.Add(2)
-	go func() { defer wg.Done(); _, errs[0] = ed.UpdateAction(ctx, "postmortems/inc.md", "AI-1", wiki.ActionUpdate{Status: &done}, author) }()
-	go func() { defer wg.Done(); _, errs[1] = ed.UpdateAction(ctx, "postmortems/inc.md", "AI-3", wiki.ActionUpdate{Owner: &owner}, author) }()
+	go func() {
+		defer wg.Done()
+		_, errs[0] = ed.UpdateAction(ctx, "postmortems/inc.md", "AI-1", wiki.ActionUpdate{Status: &done}, author)
+	}()
+	go func() {
+		defer wg.Done()
+		_, errs[1] = ed.UpdateAction(ctx, "postmortems/inc.md", "AI-3", wiki.ActionUpdate{Owner: &owner}, author)
+	}()
 	wg.Wait()
 	if errs[0] != nil || errs[1] != nil {
 		t.Fatalf("updates: %v", errs)

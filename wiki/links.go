@@ -11,7 +11,7 @@ import (
 var (
 	reWikiTarget  = regexp.MustCompile(`\[\[([^\]|#\n]+)((?:#[^\]|\n]*)?)((?:\|[^\]\n]*)?)\]\]`)
 	reInlineDest  = regexp.MustCompile(`(\]\()(<[^>\n]*>|[^)\s]+)((?:\s+(?:"[^"\n]*"|'[^'\n]*'))?\))`)
-	reRefDefition = regexp.MustCompile(`^(\s{0,3}\[[^\]\n]+\]:\s*)(<[^>\n]*>|\S+)(.*)$`)
+	reRefDefition = regexp.MustCompile(`^(\s{0,3}\[[^\]^\n][^\]\n]*\]:\s*)(<[^>\n]*>|\S+)(.*)$`)
 )
 
 // RewriteLinks returns content (a page at page) with every link that points

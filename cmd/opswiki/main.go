@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 	_ "time/tzdata" // incident timestamps name IANA zones; static images have no zoneinfo
 )
 
@@ -25,6 +26,9 @@ Usage:
                                    from the default content or from an existing
                                    git repository (path or URL) with its history
   opswiki reindex [flags]          rebuild the search index from git, offline
+  opswiki check [--format json] [--strict] [DIR]
+                                   validate a folder of markdown (default .):
+                                   file:line messages, exit 1 on errors
   opswiki version                  print the version
 
 Every flag can also be set as OPSWIKI_<FLAG> (OPSWIKI_DATA, OPSWIKI_ADDR, ...)
@@ -35,7 +39,7 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
-		if !errors.Is(err, flag.ErrHelp) {
+		if !errors.Is(err, flag.ErrHelp) && !errors.Is(err, errCheckFailed) {
 			fmt.Fprintln(os.Stderr, "opswiki:", err)
 		}
 		os.Exit(exitCode(err))
@@ -90,6 +94,24 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		m := &Main{Config: cfg, Stderr: stderr}
 		return m.Reindex(ctx, stdout)
+	case "check":
+		fs := flag.NewFlagSet("check", flag.ContinueOnError)
+		fs.SetOutput(stderr)
+		format := fs.String("format", "text", "output: text (file:line: severity: message) or json")
+		strict := fs.Bool("strict", false, "exit 1 on warnings too")
+		if err := fs.Parse(args); err != nil {
+			return wrapUsage(err)
+		}
+		if *format != "text" && *format != "json" {
+			return usageError{fmt.Errorf("--format must be text or json, not %q", *format)}
+		}
+		dir := "."
+		if fs.NArg() > 1 {
+			return usageError{fmt.Errorf("check takes one folder, not %d", fs.NArg())}
+		} else if fs.NArg() == 1 {
+			dir = fs.Arg(0)
+		}
+		return Check(ctx, dir, *format, *strict, time.Now(), stdout)
 	case "version":
 		fmt.Fprintln(stdout, "opswiki", Version)
 		return nil

@@ -22,27 +22,46 @@ func (s *Store) Diff(ctx context.Context, from, to string) ([]wiki.Change, error
 	return s.diffTrees(ctx, a, b)
 }
 
+// objectReader reads decoded trees and commits: the store itself, or the
+// store seen through a pushed pack that is not written yet (Incoming).
+type objectReader interface {
+	tree(h plumbing.Hash) ([]treeEntry, error)
+	commit(h plumbing.Hash) (*commitInfo, error)
+}
+
 // diffTrees compares two trees. Subtrees with the same id are skipped
 // without being read, so the cost follows the size of the change, not of
 // the wiki.
 func (s *Store) diffTrees(ctx context.Context, a, b plumbing.Hash) ([]wiki.Change, error) {
+	return diffTrees(ctx, s, a, b)
+}
+
+// diffTrees compares two trees read through r.
+func diffTrees(ctx context.Context, r objectReader, a, b plumbing.Hash) ([]wiki.Change, error) {
 	var out []wiki.Change
-	err := s.diffTree(ctx, "", a, b, &out)
+	d := differ{r: r, out: &out}
+	err := d.diffTree(ctx, "", a, b)
 	return out, err
 }
 
-func (s *Store) diffTree(ctx context.Context, dir wiki.Path, a, b plumbing.Hash, out *[]wiki.Change) error {
+// differ collects the changes between two trees.
+type differ struct {
+	r   objectReader
+	out *[]wiki.Change
+}
+
+func (d differ) diffTree(ctx context.Context, dir wiki.Path, a, b plumbing.Hash) error {
 	if a == b {
 		return nil
 	}
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	ea, err := s.tree(a)
+	ea, err := d.r.tree(a)
 	if err != nil {
 		return err
 	}
-	eb, err := s.tree(b)
+	eb, err := d.r.tree(b)
 	if err != nil {
 		return err
 	}
@@ -62,13 +81,13 @@ func (s *Store) diffTree(ctx context.Context, dir wiki.Path, a, b plumbing.Hash,
 		}
 		switch {
 		case c < 0:
-			err = s.report(ctx, dir, ea[i], wiki.Deleted, out)
+			err = d.report(ctx, dir, ea[i], wiki.Deleted)
 			i++
 		case c > 0:
-			err = s.report(ctx, dir, eb[j], wiki.Added, out)
+			err = d.report(ctx, dir, eb[j], wiki.Added)
 			j++
 		default:
-			err = s.diffEntry(ctx, dir, ea[i], eb[j], out)
+			err = d.diffEntry(ctx, dir, ea[i], eb[j])
 			i++
 			j++
 		}
@@ -80,27 +99,27 @@ func (s *Store) diffTree(ctx context.Context, dir wiki.Path, a, b plumbing.Hash,
 }
 
 // diffEntry compares two entries of the same name and kind.
-func (s *Store) diffEntry(ctx context.Context, dir wiki.Path, x, y treeEntry, out *[]wiki.Change) error {
+func (d differ) diffEntry(ctx context.Context, dir wiki.Path, x, y treeEntry) error {
 	if x.hash == y.hash && x.mode == y.mode {
 		return nil
 	}
 	if x.isDir() {
-		return s.diffTree(ctx, dir.Join(x.name), x.hash, y.hash, out)
+		return d.diffTree(ctx, dir.Join(x.name), x.hash, y.hash)
 	}
 	switch {
 	case x.isFile() && y.isFile():
-		*out = append(*out, wiki.Change{Kind: wiki.Modified, Path: dir.Join(x.name), Blob: y.hash.String(), OldBlob: x.hash.String()})
+		*d.out = append(*d.out, wiki.Change{Kind: wiki.Modified, Path: dir.Join(x.name), Blob: y.hash.String(), OldBlob: x.hash.String()})
 	case x.isFile():
-		*out = append(*out, wiki.Change{Kind: wiki.Deleted, Path: dir.Join(x.name), OldBlob: x.hash.String()})
+		*d.out = append(*d.out, wiki.Change{Kind: wiki.Deleted, Path: dir.Join(x.name), OldBlob: x.hash.String()})
 	case y.isFile():
-		*out = append(*out, wiki.Change{Kind: wiki.Added, Path: dir.Join(x.name), Blob: y.hash.String()})
+		*d.out = append(*d.out, wiki.Change{Kind: wiki.Added, Path: dir.Join(x.name), Blob: y.hash.String()})
 	}
 	return nil
 }
 
 // report records an entry present on one side only: the file itself, or
 // every file under the folder.
-func (s *Store) report(ctx context.Context, dir wiki.Path, e treeEntry, kind wiki.ChangeKind, out *[]wiki.Change) error {
+func (d differ) report(ctx context.Context, dir wiki.Path, e treeEntry, kind wiki.ChangeKind) error {
 	add := func(p wiki.Path, e treeEntry) error {
 		c := wiki.Change{Kind: kind, Path: p}
 		if kind == wiki.Added {
@@ -108,12 +127,12 @@ func (s *Store) report(ctx context.Context, dir wiki.Path, e treeEntry, kind wik
 		} else {
 			c.OldBlob = e.hash.String()
 		}
-		*out = append(*out, c)
+		*d.out = append(*d.out, c)
 		return nil
 	}
 	switch {
 	case e.isDir():
-		return s.walkFiles(ctx, dir.Join(e.name), e.hash, add)
+		return walkFiles(ctx, d.r, dir.Join(e.name), e.hash, add)
 	case e.isFile():
 		return add(dir.Join(e.name), e)
 	}

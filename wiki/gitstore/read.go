@@ -212,17 +212,22 @@ func (s *Store) List(ctx context.Context, commit string) ([]wiki.Entry, error) {
 
 // walkFiles calls fn for every file under the tree, in git order.
 func (s *Store) walkFiles(ctx context.Context, dir wiki.Path, h plumbing.Hash, fn func(wiki.Path, treeEntry) error) error {
+	return walkFiles(ctx, s, dir, h, fn)
+}
+
+// walkFiles calls fn for every file under the tree read through r.
+func walkFiles(ctx context.Context, r objectReader, dir wiki.Path, h plumbing.Hash, fn func(wiki.Path, treeEntry) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	entries, err := s.tree(h)
+	entries, err := r.tree(h)
 	if err != nil {
 		return err
 	}
 	for _, e := range entries {
 		switch {
 		case e.isDir():
-			err = s.walkFiles(ctx, dir.Join(e.name), e.hash, fn)
+			err = walkFiles(ctx, r, dir.Join(e.name), e.hash, fn)
 		case e.isFile():
 			err = fn(dir.Join(e.name), e)
 		}

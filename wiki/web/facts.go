@@ -63,8 +63,16 @@ func (s *Server) facts(d *wiki.Document, now time.Time) []Fact {
 	if m.Kind == wiki.KindPostmortem {
 		add("Status", "status status-"+m.Status, text(m.Status)...)
 	}
-	add("Incident", "", text(m.Incidents...)...)
-	add("Alerts", "alerts", text(m.Alerts...)...)
+	var incidents []FactValue
+	for _, id := range m.Incidents {
+		incidents = append(incidents, FactValue{Text: id, URL: "/-/incidents/" + url.PathEscape(id)})
+	}
+	add("Incident", "", incidents...)
+	var alerts []FactValue
+	for _, a := range m.Alerts {
+		alerts = append(alerts, FactValue{Text: a, URL: "/-/alerts/" + url.PathEscape(a)})
+	}
+	add("Alerts", "alerts", alerts...)
 	add("Tier", "", text(m.Tier)...)
 	add("Lifecycle", "", text(m.Lifecycle)...)
 	add("On-call", "", text(m.Oncall)...)

@@ -7,6 +7,7 @@ import (
 	"html/template"
 	"mime"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -28,13 +29,19 @@ type PageView struct {
 	Notice string
 	// Revision is set when the view shows an old version of the page.
 	Revision *RevisionInfo
-	Facts    []Fact
-	Actions  []ActionRow
-	Extra    []ExtraField
-	Problems []wiki.Problem
-	TOC      []markdown.TOCEntry
-	HTML     template.HTML
-	RawURL   string
+	// Backlinks are the pages that link here.
+	Backlinks []PageLink
+	// Service is set on a service's page.
+	Service *ServicePanel
+	// ReviewAction marks a runbook reviewed today.
+	ReviewAction string
+	Facts        []Fact
+	Actions      []ActionRow
+	Extra        []ExtraField
+	Problems     []wiki.Problem
+	TOC          []markdown.TOCEntry
+	HTML         template.HTML
+	RawURL       string
 }
 
 // handleContent serves GET /*: a page, a folder, an attachment or raw
@@ -90,7 +97,9 @@ func (s *Server) servePage(c echo.Context, p wiki.Path) error {
 	}
 	now := s.cfg.Now()
 	gen := s.catalog.Generation()
-	key := pageKey(string(p), pi.Blob, strconv.FormatUint(gen, 10), now.UTC().Format(time.DateOnly), s.cfg.Version)
+	// The commit is part of the key: a page shows what other pages say of
+	// it (backlinks, a service's runbooks and postmortems).
+	key := pageKey(string(p), pi.Blob, s.catalog.Commit(), strconv.FormatUint(gen, 10), now.UTC().Format(time.DateOnly), s.cfg.Version)
 	etag := `"` + key + `"`
 	h := c.Response().Header()
 	h.Set("ETag", etag)
@@ -164,7 +173,49 @@ func (s *Server) pageView(c echo.Context, p wiki.Path, blob string, gen uint64, 
 	if res.ShowTOC {
 		v.TOC = res.TOC
 	}
+	g := s.catalog.Graph()
+	v.Backlinks = s.linkPages(g.Backlinks[p])
+	switch doc.Meta.Kind {
+	case wiki.KindService:
+		v.Service = s.servicePanel(g, doc.Meta.Name, now)
+	case wiki.KindRunbook:
+		v.ReviewAction = "/-/reviewed/" + escapeName(p.Name())
+	}
 	return v, nil
+}
+
+// ServicePanel is what the wiki knows of a service, on its page.
+type ServicePanel struct {
+	DependsOn, Dependents []ServiceLink
+	Runbooks, Postmortems []PageLink
+	OpenActions           []ActionItemRow
+	Incidents365d         int
+	MTTR                  string
+	ReliabilityURL        string
+}
+
+func (s *Server) servicePanel(g *wiki.Graph, name string, now time.Time) *ServicePanel {
+	n, ok := g.Service(name)
+	if !ok {
+		return nil
+	}
+	sp := &ServicePanel{Runbooks: s.linkPages(n.Runbooks), Postmortems: s.linkPages(n.Postmortems),
+		ReliabilityURL: "/-/reliability?service=" + url.QueryEscape(n.Name)}
+	for _, d := range n.DependsOn {
+		sp.DependsOn = append(sp.DependsOn, s.serviceLink(g, d))
+	}
+	for _, d := range n.Dependents {
+		sp.Dependents = append(sp.Dependents, s.serviceLink(g, d))
+	}
+	for _, a := range wiki.FilterActions(g.Actions, wiki.ActionFilter{Status: "open", Service: n.Name}, now) {
+		sp.OpenActions = append(sp.OpenActions, s.actionRow(a, now))
+	}
+	r := wiki.ComputeReliability(n.Name, s.postmortems(n.Postmortems), now.AddDate(-1, 0, 0), now)
+	sp.Incidents365d = len(r.Incidents)
+	if r.TTR.Count > 0 {
+		sp.MTTR = duration(r.TTR.Mean)
+	}
+	return sp
 }
 
 // serveFile writes a file's bytes as stored, for raw markdown and

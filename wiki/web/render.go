@@ -38,7 +38,8 @@ type Crumb struct {
 }
 
 // pageNames are the page templates, each executed inside layout.html.
-var pageNames = []string{"page", "folder", "notfound", "error", "changes", "search", "edit", "history", "diff"}
+var pageNames = []string{"page", "folder", "notfound", "error", "changes", "search", "edit", "history", "diff",
+	"services", "chooser", "actions", "reliability", "report"}
 
 // parseTemplates parses layout.html with each page template into its own
 // set, and executes each once with a zero view to catch mistakes at start.

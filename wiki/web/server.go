@@ -181,6 +181,7 @@ func (s *Server) routes() {
 	e.GET("/-/diff/*", s.handleDiff)
 	e.POST("/-/restore/*", s.handleRestore)
 	e.GET("/-/changes.atom", s.handleChangesAtom)
+	s.opsRoutes(e)
 	e.Any("/-/*", func(echo.Context) error {
 		return wiki.Errorf(wiki.ENOTFOUND, "There is no such page in the wiki's own pages.")
 	})

@@ -1,0 +1,100 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/opswiki/opswiki/wiki"
+)
+
+// errCheckFailed makes `opswiki check` exit 1 after printing its report.
+var errCheckFailed = errors.New("the content has errors")
+
+// Check validates a folder of markdown (a docs repository's checkout) the
+// way the wiki would: every page's front matter, links between pages,
+// references to services, overdue action items and runbooks past review.
+// It prints file:line: severity: message lines, or JSON, and returns
+// errCheckFailed when there are errors.
+func Check(ctx context.Context, dir, format string, strict bool, now time.Time, stdout io.Writer) error {
+	root, err := filepath.Abs(dir)
+	if err != nil {
+		return err
+	}
+	if fi, err := os.Stat(root); err != nil || !fi.IsDir() {
+		return fmt.Errorf("%s is not a folder", dir)
+	}
+	var changes []wiki.Change
+	err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && (d.Name() == ".git" || (strings.HasPrefix(d.Name(), ".") && p != root) || d.Name() == "node_modules") {
+			return filepath.SkipDir
+		}
+		if d.IsDir() || !d.Type().IsRegular() {
+			return nil
+		}
+		rel, _ := filepath.Rel(root, p)
+		wp, err := wiki.ParsePath(filepath.ToSlash(rel))
+		if err != nil {
+			return nil // a name the wiki could not hold is not checked
+		}
+		changes = append(changes, wiki.Change{Kind: wiki.Added, Path: wp, Blob: p})
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("read %s: %w", dir, err)
+	}
+	cat := wiki.NewCatalog()
+	load := func(ctx context.Context, c wiki.Change) (*wiki.Document, error) {
+		if !c.Path.IsPage() {
+			return nil, wiki.Errorf(wiki.ENOTFOUND, "not a page")
+		}
+		b, err := os.ReadFile(c.Blob)
+		if err != nil {
+			return nil, err
+		}
+		return wiki.ParseDocument(c.Path, b), nil
+	}
+	if err := cat.Apply(ctx, wiki.Update{To: "worktree", Changes: changes, Load: load}); err != nil {
+		return err
+	}
+	problems := wiki.Report(cat, now)
+	errs, warns := 0, 0
+	for _, p := range problems {
+		if p.Severity == wiki.SeverityError {
+			errs++
+		} else {
+			warns++
+		}
+	}
+	pages, _ := cat.Counts()
+	switch format {
+	case "json":
+		if problems == nil {
+			problems = []wiki.Problem{}
+		}
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(map[string]any{"pages": pages, "errors": errs, "warnings": warns, "problems": problems}); err != nil {
+			return err
+		}
+	default:
+		for _, p := range problems {
+			fmt.Fprintf(stdout, "%s:%d: %s: %s\n", p.Path, p.Line, p.Severity, p.Message)
+		}
+		fmt.Fprintf(stdout, "%d pages checked: %d errors, %d warnings\n", pages, errs, warns)
+	}
+	if errs > 0 || (strict && warns > 0) {
+		return errCheckFailed
+	}
+	return nil
+}

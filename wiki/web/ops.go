@@ -1,0 +1,221 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/opswiki/opswiki/wiki"
+)
+
+// opsRoutes registers the operational views built from front matter.
+func (s *Server) opsRoutes(e *echo.Echo) {
+	e.GET("/-/services", s.handleServices)
+	e.GET("/-/alerts/:name", s.handleAlert)
+	e.GET("/-/incidents/:id", s.handleIncident)
+	e.GET("/-/actions", s.handleActions)
+	e.GET("/-/actions.csv", s.handleActionsCSV)
+	e.GET("/-/api/actions", s.handleAPIActions)
+	e.PATCH("/-/api/actions/*", s.handleAPIActionPatch)
+	e.POST("/-/actions/*", s.handleActionPost)
+	e.GET("/-/reliability", s.handleReliability)
+	e.GET("/-/report", s.handleReport)
+	e.POST("/-/reviewed/*", s.handleReviewed)
+}
+
+// PageLink is a page in a list.
+type PageLink struct {
+	Path  wiki.Path
+	URL   string
+	Title string
+	Kind  string
+	Extra string
+}
+
+func (s *Server) linkPages(paths []wiki.Path) []PageLink {
+	out := make([]PageLink, 0, len(paths))
+	for _, p := range paths {
+		l := PageLink{Path: p, URL: p.URL(), Title: p.FileTitle()}
+		if pi, ok := s.catalog.Page(p); ok {
+			l.Title, l.Kind = pi.Title, pi.Meta.Kind
+		}
+		out = append(out, l)
+	}
+	return out
+}
+
+// ServicesView is the service catalog.
+type ServicesView struct {
+	Layout
+	Rows []ServiceRow
+}
+
+// ServiceRow is one service of the catalog.
+type ServiceRow struct {
+	Name, URL, Owner, Tier, Oncall, Lifecycle string
+	HasPage                                   bool
+	Runbooks, Postmortems, OpenActions        int
+	Incidents90d                              int
+	DependsOn, Dependents                     []ServiceLink
+}
+
+// ServiceLink names a service and links to its page when it has one.
+type ServiceLink struct {
+	Name string
+	URL  string
+}
+
+func (s *Server) serviceLink(g *wiki.Graph, name string) ServiceLink {
+	if n, ok := g.Service(name); ok && n.Page != nil {
+		return ServiceLink{Name: n.Name, URL: n.Page.Path.URL()}
+	}
+	return ServiceLink{Name: name}
+}
+
+// handleServices serves GET /-/services: every service, described or only
+// referenced, with its owner, tier, on-call and what the wiki knows of it.
+func (s *Server) handleServices(c echo.Context) error {
+	g := s.catalog.Graph()
+	now := s.cfg.Now()
+	v := ServicesView{Layout: s.layout("Services")}
+	for _, name := range g.ServiceNames() {
+		n, _ := g.Service(name)
+		row := ServiceRow{Name: n.Name, Runbooks: len(n.Runbooks), Postmortems: len(n.Postmortems)}
+		if n.Page != nil {
+			m := n.Page.Meta
+			row.HasPage, row.URL = true, n.Page.Path.URL()
+			row.Owner, row.Tier, row.Oncall, row.Lifecycle = m.Owner, m.Tier, m.Oncall, m.Lifecycle
+		}
+		for _, d := range n.DependsOn {
+			row.DependsOn = append(row.DependsOn, s.serviceLink(g, d))
+		}
+		for _, d := range n.Dependents {
+			row.Dependents = append(row.Dependents, s.serviceLink(g, d))
+		}
+		row.OpenActions = len(wiki.FilterActions(g.Actions, wiki.ActionFilter{Status: "open", Service: n.Name}, now))
+		row.Incidents90d = len(wiki.ComputeReliability(n.Name, s.postmortems(n.Postmortems), now.Add(-90*24*time.Hour), now).Incidents)
+		v.Rows = append(v.Rows, row)
+	}
+	return s.html(c, http.StatusOK, "services", v)
+}
+
+func (s *Server) postmortems(paths []wiki.Path) []*wiki.PageInfo {
+	out := make([]*wiki.PageInfo, 0, len(paths))
+	for _, p := range paths {
+		if pi, ok := s.catalog.Page(p); ok {
+			out = append(out, pi)
+		}
+	}
+	return out
+}
+
+// ChooserView lists several pages for one alert or incident, or offers to
+// create one when there is none.
+type ChooserView struct {
+	Layout
+	Heading   string
+	What      string
+	Pages     []PageLink
+	CreateURL string
+	CreateFor string
+}
+
+// handleAlert serves GET /-/alerts/<AlertName>: the runbook for an alert,
+// for Prometheus' runbook_url. One runbook: a redirect; several: a chooser;
+// none: an offer to write one from the runbook template.
+func (s *Server) handleAlert(c echo.Context) error {
+	name, err := url.PathUnescape(c.Param("name"))
+	if err != nil || strings.TrimSpace(name) == "" {
+		return wiki.Errorf(wiki.EINVALID, "The alert name is missing or malformed.")
+	}
+	runbooks := s.catalog.Graph().RunbooksForAlert(name)
+	if len(runbooks) == 1 {
+		return c.Redirect(http.StatusFound, runbooks[0].URL())
+	}
+	v := ChooserView{Layout: s.layout("Alert " + name), Heading: name, What: "alert", Pages: s.linkPages(runbooks)}
+	code := http.StatusOK
+	if len(runbooks) == 0 {
+		code = http.StatusNotFound
+		v.CreateFor = "runbook"
+		v.CreateURL = "/-/new?" + url.Values{"template": {"runbook"}, "alert": {name}, "title": {name}}.Encode()
+	}
+	return s.html(c, code, "chooser", v)
+}
+
+// handleIncident serves GET /-/incidents/<id>: the postmortem(s) of an
+// incident, or an offer to write one.
+func (s *Server) handleIncident(c echo.Context) error {
+	id, err := url.PathUnescape(c.Param("id"))
+	if err != nil || strings.TrimSpace(id) == "" {
+		return wiki.Errorf(wiki.EINVALID, "The incident id is missing or malformed.")
+	}
+	pms := s.catalog.Graph().Incidents[strings.ToLower(strings.TrimSpace(id))]
+	if len(pms) == 1 {
+		return c.Redirect(http.StatusFound, pms[0].URL())
+	}
+	v := ChooserView{Layout: s.layout("Incident " + id), Heading: id, What: "incident", Pages: s.linkPages(pms)}
+	code := http.StatusOK
+	if len(pms) == 0 {
+		code = http.StatusNotFound
+		v.CreateFor = "postmortem"
+		v.CreateURL = "/-/new?" + url.Values{"template": {"postmortem"}, "incident": {id}}.Encode()
+	}
+	return s.html(c, code, "chooser", v)
+}
+
+// ReportView is the content report: every problem in the wiki.
+type ReportView struct {
+	Layout
+	Errors, Warnings int
+	Groups           []ReportGroup
+}
+
+// ReportGroup is the problems of one file.
+type ReportGroup struct {
+	Path     wiki.Path
+	URL      string
+	Problems []wiki.Problem
+}
+
+// handleReport serves GET /-/report: every error and warning of every page,
+// with file and line, the same list `opswiki check` prints.
+func (s *Server) handleReport(c echo.Context) error {
+	problems := wiki.Report(s.catalog, s.cfg.Now())
+	v := ReportView{Layout: s.layout("Content report")}
+	index := map[wiki.Path]int{}
+	for _, p := range problems {
+		if p.Severity == wiki.SeverityError {
+			v.Errors++
+		} else {
+			v.Warnings++
+		}
+		i, ok := index[p.Path]
+		if !ok {
+			i = len(v.Groups)
+			index[p.Path] = i
+			v.Groups = append(v.Groups, ReportGroup{Path: p.Path, URL: p.Path.URL()})
+		}
+		v.Groups[i].Problems = append(v.Groups[i].Problems, p)
+	}
+	sort.SliceStable(v.Groups, func(i, j int) bool { return v.Groups[i].Path < v.Groups[j].Path })
+	return s.html(c, http.StatusOK, "report", v)
+}
+
+// handleReviewed serves POST /-/reviewed/*: a runbook marked reviewed today.
+func (s *Server) handleReviewed(c echo.Context) error {
+	p, exists, err := s.pathParam(c, "/-/reviewed/")
+	if err != nil {
+		return err
+	}
+	if !exists {
+		return wiki.Errorf(wiki.ENOTFOUND, "There is no page %s.", p.Name())
+	}
+	if _, err := s.editor.MarkReviewed(c.Request().Context(), p, s.cfg.Now().UTC(), s.cfg.Author(c.Request())); err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, p.URL())
+}
