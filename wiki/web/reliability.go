@@ -126,7 +126,7 @@ func perMonthChart(r wiki.Reliability, from, to time.Time) template.HTML {
 			fmt.Fprintf(&b, `<text class="label" x="%.1f" y="%d">%s</text>`, x+bw/2, chartH-8, months[i].Format("Jan"))
 		}
 	}
-	fmt.Fprintf(&b, `<line class="axis" x1="%d" y1="%d" x2="%d" y2="%d"/><text class="label" x="4" y="%d">%d</text></svg>`,
+	fmt.Fprintf(&b, `<line class="axis" x1="%d" y1="%d" x2="%d" y2="%d"/><text class="label start" x="2" y="%d">%d</text></svg>`,
 		chartPad, chartH-chartPad, chartW-chartPad, chartH-chartPad, chartPad, top)
 	return template.HTML(b.String()) // only numbers and formatted dates go in
 }
@@ -150,9 +150,9 @@ func resolveChart(r wiki.Reliability, from, to time.Time) template.HTML {
 		y := float64(chartH-chartPad) - float64(chartH-2*chartPad)*t.TTR.Hours()/top.Hours()
 		fmt.Fprintf(&b, `<circle class="dot" cx="%.1f" cy="%.1f" r="4"><title>%s: %s</title></circle>`, x, y, t.Start.UTC().Format(time.DateOnly), duration(t.TTR))
 	}
-	fmt.Fprintf(&b, `<line class="axis" x1="%d" y1="%d" x2="%d" y2="%d"/><text class="label" x="4" y="%d">%s</text>`,
+	fmt.Fprintf(&b, `<line class="axis" x1="%d" y1="%d" x2="%d" y2="%d"/><text class="label start" x="2" y="%d">%s</text>`,
 		chartPad, chartH-chartPad, chartW-chartPad, chartH-chartPad, chartPad, duration(top))
-	fmt.Fprintf(&b, `<text class="label" x="%d" y="%d">%s</text><text class="label end" x="%d" y="%d">%s</text></svg>`,
+	fmt.Fprintf(&b, `<text class="label start" x="%d" y="%d">%s</text><text class="label end" x="%d" y="%d">%s</text></svg>`,
 		chartPad, chartH-8, from.UTC().Format("Jan 2006"), chartW-chartPad, chartH-8, to.UTC().Format("Jan 2006"))
 	return template.HTML(b.String())
 }
