@@ -88,3 +88,29 @@ func UserFrom(ctx context.Context) *User {
 	u, _ := ctx.Value(userKey{}).(*User)
 	return u
 }
+
+// TokenInfo describes a personal access token, without its secret.
+type TokenInfo struct {
+	ID       string
+	User     string
+	Name     string
+	Created  time.Time
+	LastUsed time.Time
+}
+
+// Accounts is what the web pages for signing in and managing tokens need.
+type Accounts interface {
+	// AccessMode is "none", "users" or "proxy".
+	AccessMode() string
+	// CheckPassword verifies a password, counting failed attempts.
+	CheckPassword(r *http.Request, name, password string) error
+	// StartSession signs the user in on this browser; EndSession signs out.
+	StartSession(w http.ResponseWriter, r *http.Request, name string)
+	EndSession(w http.ResponseWriter, r *http.Request)
+	// CreateToken makes a token for user and returns it, once.
+	CreateToken(user, name string) (string, error)
+	// RevokeToken deletes a token of owner ("" for any owner).
+	RevokeToken(owner, id string) error
+	// ListTokens returns owner's tokens ("" for everyone's).
+	ListTokens(owner string) []TokenInfo
+}

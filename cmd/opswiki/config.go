@@ -5,12 +5,15 @@ import (
 	"flag"
 	"fmt"
 	"net"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/opswiki/opswiki/wiki"
 )
 
 // Config is everything the command can be told. Values come from defaults,
@@ -35,6 +38,14 @@ type Config struct {
 	// MaxPageKB and MaxUploadMB bound what a save or an upload may send.
 	MaxPageKB   int
 	MaxUploadMB int
+
+	// Access control (SPEC §7).
+	UsersFile     string
+	RolesFile     string
+	AnonymousRead bool
+	TrustedProxy  string // comma-separated CIDRs
+	DefaultRole   string
+	SessionTTL    time.Duration
 }
 
 // DefaultConfig returns the defaults of SPEC §8.
@@ -53,6 +64,8 @@ func DefaultConfig() Config {
 		PageCacheMB:   32,
 		MaxPageKB:     1024,
 		MaxUploadMB:   25,
+		DefaultRole:   "editor",
+		SessionTTL:    30 * 24 * time.Hour,
 	}
 }
 
@@ -69,7 +82,13 @@ func (c *Config) flagSet(name string, serve bool) *flag.FlagSet {
 	if serve {
 		fs.StringVar(&c.Addr, "addr", c.Addr, "address to listen on")
 		fs.StringVar(&c.SiteName, "site-name", c.SiteName, "name shown in the header and page titles")
-		fs.StringVar(&c.Auth, "auth", c.Auth, "access control: none (everyone may read and edit)")
+		fs.StringVar(&c.Auth, "auth", c.Auth, "access control: none (everyone may read and edit), users (--users htpasswd file) or proxy (--trusted-proxy)")
+		fs.StringVar(&c.UsersFile, "users", c.UsersFile, "htpasswd file of users with bcrypt passwords (htpasswd -B), for --auth users")
+		fs.StringVar(&c.RolesFile, "roles", c.RolesFile, "YAML file of role (reader, editor, admin) to user names")
+		fs.BoolVar(&c.AnonymousRead, "anonymous-read", c.AnonymousRead, "let anyone read without signing in")
+		fs.StringVar(&c.TrustedProxy, "trusted-proxy", c.TrustedProxy, "comma-separated addresses or CIDRs whose X-Forwarded-User is believed, for --auth proxy")
+		fs.StringVar(&c.DefaultRole, "default-role", c.DefaultRole, "role of a signed-in user the roles file does not list")
+		fs.DurationVar(&c.SessionTTL, "session-ttl", c.SessionTTL, "how long a browser sign-in lasts")
 		fs.BoolVar(&c.InsecureOpen, "insecure-open", c.InsecureOpen, "allow --auth none on a non-loopback address")
 		fs.DurationVar(&c.Poll, "poll", c.Poll, "how often to check main for commits made by other processes")
 		fs.IntVar(&c.MemoryLimitMB, "memory-limit-mb", c.MemoryLimitMB, "soft memory limit for the Go runtime in MiB, 0 for none (GOMEMLIMIT overrides it)")
@@ -170,14 +189,27 @@ func (c *Config) ValidateServe() error {
 	if c.MemoryLimitMB < 0 || c.PageCacheMB < 1 || c.MaxPageKB < 1 || c.MaxUploadMB < 1 {
 		return fmt.Errorf("--memory-limit-mb must be 0 or more; --page-cache-mb, --max-page-kb and --max-upload-mb 1 or more")
 	}
-	if c.Auth != "none" {
-		return fmt.Errorf("--auth %q is not supported by this version; use --auth none", c.Auth)
+	if _, ok := wiki.ParseRole(c.DefaultRole); !ok {
+		return fmt.Errorf("--default-role must be reader, editor or admin, not %q", c.DefaultRole)
+	}
+	switch c.Auth {
+	case "none":
+	case "users":
+		if c.UsersFile == "" {
+			return fmt.Errorf("--auth users needs --users FILE, an htpasswd file with bcrypt passwords")
+		}
+	case "proxy":
+		if _, err := c.trustedProxies(); err != nil {
+			return err
+		}
+	default:
+		return fmt.Errorf("--auth must be none, users or proxy, not %q", c.Auth)
 	}
 	host, _, err := net.SplitHostPort(c.Addr)
 	if err != nil {
 		return fmt.Errorf("--addr %q: %w", c.Addr, err)
 	}
-	if !c.InsecureOpen && !isLoopback(host) {
+	if c.Auth == "none" && !c.InsecureOpen && !isLoopback(host) {
 		return fmt.Errorf("--auth none lets anyone who can reach %s read and edit the wiki, so it listens only on a loopback address (127.0.0.1, ::1, localhost); put an authenticating proxy in front and pass --insecure-open to listen on %q", c.Addr, host)
 	}
 	return nil
@@ -199,4 +231,26 @@ func parseAuthor(s string) (name, email string, err error) {
 		return "", "", fmt.Errorf(`--author must look like "Name <email>", not %q`, s)
 	}
 	return strings.TrimSpace(s[:i]), s[i+1 : j], nil
+}
+
+// trustedProxies parses --trusted-proxy: addresses or CIDRs.
+func (c *Config) trustedProxies() ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, part := range strings.Split(c.TrustedProxy, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		if p, err := netip.ParsePrefix(part); err == nil {
+			out = append(out, p.Masked())
+		} else if a, err := netip.ParseAddr(part); err == nil {
+			out = append(out, netip.PrefixFrom(a, a.BitLen()))
+		} else {
+			return nil, fmt.Errorf("--trusted-proxy: %q is not an address or CIDR", part)
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("--auth proxy needs --trusted-proxy with the proxy's addresses (CIDRs)")
+	}
+	return out, nil
 }

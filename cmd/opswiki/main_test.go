@@ -33,6 +33,12 @@ type Server struct {
 // when data is ""), and stops it when the test ends.
 func MustServe(tb testing.TB, data string) *Server {
 	tb.Helper()
+	return MustServeWith(tb, data, nil)
+}
+
+// MustServeWith is MustServe with changes to the configuration.
+func MustServeWith(tb testing.TB, data string, configure func(*main.Config)) *Server {
+	tb.Helper()
 	if data == "" {
 		data = filepath.Join(tb.TempDir(), "data")
 	}
@@ -40,6 +46,9 @@ func MustServe(tb testing.TB, data string) *Server {
 	cfg.Addr = "127.0.0.1:0"
 	cfg.Data = data
 	cfg.Poll = 50 * time.Millisecond
+	if configure != nil {
+		configure(&cfg)
+	}
 	logs := &lockedWriter{}
 	m := &main.Main{Config: cfg, Stderr: logs, Ready: make(chan struct{})}
 	if err := m.Config.Validate(); err != nil {

@@ -20,6 +20,7 @@ import (
 	"github.com/opswiki/opswiki/static"
 	"github.com/opswiki/opswiki/templates"
 	"github.com/opswiki/opswiki/wiki"
+	"github.com/opswiki/opswiki/wiki/auth"
 	"github.com/opswiki/opswiki/wiki/gitstore"
 	"github.com/opswiki/opswiki/wiki/markdown"
 	"github.com/opswiki/opswiki/wiki/web"
@@ -156,12 +157,16 @@ func (m *Main) Serve(ctx context.Context) error {
 	// Rendered pages are cached whole by the web layer; the renderer's own
 	// cache only saves work when a page's surroundings change, so it is small.
 	renderer := markdown.New(markdown.Options{ReservedIDs: web.ReservedIDs, CacheBytes: 8 << 20})
+	authn, err := m.authenticator()
+	if err != nil {
+		return err
+	}
 	author := m.author()
 	m.server, err = web.New(web.Config{SiteName: m.Config.SiteName, Version: Version, Templates: templates.FS, Static: static.FS, Log: log,
 		PageCacheBytes: int64(m.Config.PageCacheMB) << 20, MaxPageBytes: int64(m.Config.MaxPageKB) << 10, MaxUploadBytes: int64(m.Config.MaxUploadMB) << 20,
 		Author: func(*http.Request) wiki.Signature { a := author; a.When = time.Now(); return a }},
 		web.Deps{Store: m.store, Catalog: m.catalog, Follower: m.follower, Renderer: renderer, Search: m.index,
-			Editor: editor, History: history, Differ: m.store})
+			Editor: editor, History: history, Differ: m.store, Auth: authn, Accounts: authn})
 	if err != nil {
 		return err
 	}
@@ -201,3 +206,43 @@ func (m *Main) Serve(ctx context.Context) error {
 
 // Addr returns the address the server listens on, once Ready is closed.
 func (m *Main) Addr() string { return m.listener.Addr().String() }
+
+// authenticator builds access control from the configuration: everyone is
+// the configured author with --auth none; otherwise users come from the
+// htpasswd file or the proxy, with roles, tokens and sessions kept in the
+// data directory.
+func (m *Main) authenticator() (*auth.Authenticator, error) {
+	c := m.Config
+	role, _ := wiki.ParseRole(c.DefaultRole)
+	name, email, _ := parseAuthor(c.Author)
+	a := &auth.Authenticator{Mode: c.Auth, DefaultRole: role, AnonymousRead: c.AnonymousRead,
+		None:    wiki.User{Name: name, Email: email, Role: wiki.RoleAdmin, Via: "none"},
+		Limiter: auth.NewLimiter(5, 10*time.Second)}
+	if c.Auth == auth.ModeNone {
+		return a, nil
+	}
+	var err error
+	if a.Tokens, err = auth.OpenTokens(filepath.Join(c.Data, "tokens.json")); err != nil {
+		return nil, err
+	}
+	if a.Sessions, err = auth.OpenSessions(filepath.Join(c.Data, "session.key"), c.SessionTTL); err != nil {
+		return nil, err
+	}
+	if c.UsersFile != "" {
+		if a.Users, err = auth.LoadUsers(c.UsersFile); err != nil {
+			return nil, err
+		}
+	}
+	if c.RolesFile != "" {
+		if a.Roles, err = auth.LoadRoles(c.RolesFile); err != nil {
+			return nil, err
+		}
+	}
+	if c.Auth == auth.ModeProxy {
+		if a.Trusted, err = c.trustedProxies(); err != nil {
+			return nil, err
+		}
+	}
+	m.logger().Info("access control", "mode", c.Auth, "anonymous_read", c.AnonymousRead, "default_role", c.DefaultRole)
+	return a, nil
+}

@@ -109,10 +109,14 @@ func (a *Authenticator) CheckPassword(r *http.Request, name, password string) er
 	if a.Users == nil {
 		return wiki.Errorf(wiki.EUNAUTHORIZED, "Passwords are not used here; use a token.")
 	}
-	if a.Limiter != nil && !a.Limiter.Allow(clientIP(r), name) {
-		return wiki.Errorf(wiki.EUNAVAILABLE, "Too many sign-in attempts; wait a minute and try again.")
+	ip := clientIP(r)
+	if a.Limiter != nil && a.Limiter.Blocked(ip, name) {
+		return wiki.Errorf(wiki.EUNAVAILABLE, "Too many failed sign-in attempts; wait a minute and try again.")
 	}
 	if !a.Users.Check(name, password) {
+		if a.Limiter != nil {
+			a.Limiter.Fail(ip, name)
+		}
 		return errBadCredentials
 	}
 	return nil
@@ -160,8 +164,9 @@ func clientIP(r *http.Request) string {
 	return host
 }
 
-// Limiter allows a burst of sign-in attempts per address and per user,
-// then one every few seconds, so passwords cannot be guessed at speed.
+// Limiter allows a burst of failed sign-in attempts per address and per
+// user, then one every few seconds, so passwords cannot be guessed at
+// speed; successful ones cost nothing, so scripts using a password work.
 type Limiter struct {
 	mu      sync.Mutex
 	every   rate.Limit
@@ -179,8 +184,21 @@ func NewLimiter(burst int, interval time.Duration) *Limiter {
 	return &Limiter{every: rate.Every(interval), burst: burst, buckets: map[string]*bucket{}}
 }
 
-// Allow reports whether an attempt from ip for user may go ahead.
-func (l *Limiter) Allow(ip, user string) bool {
+// Blocked reports whether attempts from ip or for user must wait.
+func (l *Limiter) Blocked(ip, user string) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := time.Now()
+	for _, k := range []string{"ip:" + ip, "user:" + user} {
+		if b := l.buckets[k]; b != nil && b.l.TokensAt(now) < 1 {
+			return true
+		}
+	}
+	return false
+}
+
+// Fail counts a failed attempt from ip for user.
+func (l *Limiter) Fail(ip, user string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := time.Now()
@@ -191,7 +209,6 @@ func (l *Limiter) Allow(ip, user string) bool {
 			}
 		}
 	}
-	ok := true
 	for _, k := range []string{"ip:" + ip, "user:" + user} {
 		b := l.buckets[k]
 		if b == nil {
@@ -199,9 +216,41 @@ func (l *Limiter) Allow(ip, user string) bool {
 			l.buckets[k] = b
 		}
 		b.seen = now
-		if !b.l.AllowN(now, 1) {
-			ok = false
-		}
+		b.l.AllowN(now, 1)
 	}
-	return ok
+}
+
+var _ wiki.Accounts = (*Authenticator)(nil)
+
+// AccessMode implements wiki.Accounts.
+func (a *Authenticator) AccessMode() string { return a.Mode }
+
+// StartSession implements wiki.Accounts.
+func (a *Authenticator) StartSession(w http.ResponseWriter, r *http.Request, name string) {
+	a.Sessions.Issue(w, r, name)
+}
+
+// EndSession implements wiki.Accounts.
+func (a *Authenticator) EndSession(w http.ResponseWriter, r *http.Request) {
+	if a.Sessions != nil {
+		a.Sessions.Clear(w, r)
+	}
+}
+
+// CreateToken implements wiki.Accounts.
+func (a *Authenticator) CreateToken(user, name string) (string, error) {
+	plain, _, err := a.Tokens.Create(user, name)
+	return plain, err
+}
+
+// RevokeToken implements wiki.Accounts.
+func (a *Authenticator) RevokeToken(owner, id string) error { return a.Tokens.Revoke(owner, id) }
+
+// ListTokens implements wiki.Accounts.
+func (a *Authenticator) ListTokens(owner string) []wiki.TokenInfo {
+	var out []wiki.TokenInfo
+	for _, t := range a.Tokens.List(owner) {
+		out = append(out, wiki.TokenInfo{ID: t.ID, User: t.User, Name: t.Name, Created: t.Created, LastUsed: t.LastUsed})
+	}
+	return out
 }

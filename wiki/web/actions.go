@@ -179,7 +179,7 @@ func (s *Server) handleAPIActionPatch(c echo.Context) error {
 	if err := s.readJSON(c, 64<<10, &body); err != nil {
 		return err
 	}
-	res, err := s.editor.UpdateAction(c.Request().Context(), p, id, wiki.ActionUpdate{Status: body.Status, Owner: body.Owner, Due: body.Due}, s.cfg.Author(c.Request()))
+	res, err := s.editor.UpdateAction(c.Request().Context(), p, id, wiki.ActionUpdate{Status: body.Status, Owner: body.Owner, Due: body.Due}, s.author(c.Request()))
 	if err != nil {
 		return editError(c, err)
 	}
@@ -205,7 +205,7 @@ func (s *Server) handleActionPost(c echo.Context) error {
 		return &v
 	}
 	u := wiki.ActionUpdate{Status: field("status"), Owner: field("owner"), Due: field("due")}
-	if _, err := s.editor.UpdateAction(c.Request().Context(), p, id, u, s.cfg.Author(c.Request())); err != nil {
+	if _, err := s.editor.UpdateAction(c.Request().Context(), p, id, u, s.author(c.Request())); err != nil {
 		return err
 	}
 	back := c.FormValue("back")

@@ -105,7 +105,7 @@ func (s *Server) handleAPISave(c echo.Context) error {
 		return s.tooLarge()
 	}
 	res, err := s.editor.Save(c.Request().Context(), wiki.SaveRequest{Path: p, Content: []byte(normalizeNewlines(*body.Content)),
-		Base: body.Base, Message: strings.TrimSpace(body.Message), Author: s.cfg.Author(c.Request())})
+		Base: body.Base, Message: strings.TrimSpace(body.Message), Author: s.author(c.Request())})
 	if err != nil {
 		return editError(c, err)
 	}
@@ -121,7 +121,7 @@ func (s *Server) handleAPIDelete(c echo.Context) error {
 	if !exists {
 		return wiki.Errorf(wiki.ENOTFOUND, "There is no page %s.", p.Name())
 	}
-	commit, err := s.editor.Delete(c.Request().Context(), p, c.QueryParam("base"), s.cfg.Author(c.Request()), c.QueryParam("message"))
+	commit, err := s.editor.Delete(c.Request().Context(), p, c.QueryParam("base"), s.author(c.Request()), c.QueryParam("message"))
 	if err != nil {
 		return editError(c, err)
 	}
@@ -153,7 +153,7 @@ func (s *Server) handleAPIMove(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	res, err := s.editor.Move(c.Request().Context(), p, to, body.Base, s.cfg.Author(c.Request()), body.Message)
+	res, err := s.editor.Move(c.Request().Context(), p, to, body.Base, s.author(c.Request()), body.Message)
 	if err != nil {
 		return editError(c, err)
 	}
@@ -248,7 +248,7 @@ func (s *Server) handleAPIAttach(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	saved, err := s.editor.Attach(r.Context(), p, fh.Filename, content, s.cfg.Author(r))
+	saved, err := s.editor.Attach(r.Context(), p, fh.Filename, content, s.author(r))
 	if err != nil {
 		return err
 	}

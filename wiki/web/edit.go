@@ -122,7 +122,7 @@ func (s *Server) handleNew(c echo.Context) error {
 		Service: c.QueryParam("service"), Alert: c.QueryParam("alert"), Title: c.QueryParam("title"),
 		Path: c.QueryParam("path"), Author: c.QueryParam("author"), Date: s.cfg.Now()}
 	if params.Author == "" {
-		params.Author = s.cfg.Author(c.Request()).Name
+		params.Author = s.author(c.Request()).Name
 	}
 	if d := c.QueryParam("date"); d != "" {
 		t, err := wiki.ParseDate(d)
@@ -197,7 +197,7 @@ func (s *Server) handleEditPost(c echo.Context) error {
 		return s.tooLarge()
 	}
 	req := wiki.SaveRequest{Path: p, Content: []byte(content), Base: c.FormValue("base"),
-		Message: strings.TrimSpace(c.FormValue("message")), Author: s.cfg.Author(c.Request())}
+		Message: strings.TrimSpace(c.FormValue("message")), Author: s.author(c.Request())}
 	res, err := s.editor.Save(c.Request().Context(), req)
 	if err == nil {
 		dest := p.URL()
@@ -260,7 +260,7 @@ func (s *Server) handleDeletePost(c echo.Context) error {
 	if !exists {
 		return wiki.Errorf(wiki.ENOTFOUND, "There is no page %s to delete.", p)
 	}
-	if _, err := s.editor.Delete(c.Request().Context(), p, c.FormValue("base"), s.cfg.Author(c.Request()), ""); err != nil {
+	if _, err := s.editor.Delete(c.Request().Context(), p, c.FormValue("base"), s.author(c.Request()), ""); err != nil {
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, wiki.NameURL(string(p.Dir())))
@@ -279,7 +279,7 @@ func (s *Server) handleMovePost(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if _, err := s.editor.Move(c.Request().Context(), p, to, c.FormValue("base"), s.cfg.Author(c.Request()), ""); err != nil {
+	if _, err := s.editor.Move(c.Request().Context(), p, to, c.FormValue("base"), s.author(c.Request()), ""); err != nil {
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, to.URL())

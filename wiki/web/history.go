@@ -191,7 +191,7 @@ func (s *Server) handleRestore(c echo.Context) error {
 		return wiki.Errorf(wiki.ENOTFOUND, "The page %s did not exist at %s.", p.Name(), shortID(rev))
 	}
 	res, err := s.editor.Save(ctx, wiki.SaveRequest{Path: p, Content: content, Base: c.FormValue("base"),
-		Message: "Restore " + string(p) + " as of " + shortID(rev), Author: s.cfg.Author(c.Request())})
+		Message: "Restore " + string(p) + " as of " + shortID(rev), Author: s.author(c.Request())})
 	if err != nil {
 		return err
 	}

@@ -214,7 +214,7 @@ func (s *Server) handleReviewed(c echo.Context) error {
 	if !exists {
 		return wiki.Errorf(wiki.ENOTFOUND, "There is no page %s.", p.Name())
 	}
-	if _, err := s.editor.MarkReviewed(c.Request().Context(), p, s.cfg.Now().UTC(), s.cfg.Author(c.Request())); err != nil {
+	if _, err := s.editor.MarkReviewed(c.Request().Context(), p, s.cfg.Now().UTC(), s.author(c.Request())); err != nil {
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, p.URL())

@@ -25,6 +25,9 @@ type Layout struct {
 	Catching  string
 	Commit    string
 	BodyClass string
+	// AuthOn shows the account link: the same for everyone, since pages
+	// are cached whole and must not carry who is looking.
+	AuthOn bool
 	// Styles and Scripts are extra static files a page needs, such as the
 	// editor's.
 	Styles  []string
@@ -39,7 +42,7 @@ type Crumb struct {
 
 // pageNames are the page templates, each executed inside layout.html.
 var pageNames = []string{"page", "folder", "notfound", "error", "changes", "search", "edit", "history", "diff",
-	"services", "chooser", "actions", "reliability", "report"}
+	"services", "chooser", "actions", "reliability", "report", "signin", "account"}
 
 // parseTemplates parses layout.html with each page template into its own
 // set, and executes each once with a zero view to catch mistakes at start.
@@ -66,7 +69,8 @@ func (s *Server) parseTemplates(fsys fs.FS) (map[string]*template.Template, erro
 
 // layout returns the common parts of a page view.
 func (s *Server) layout(title string) Layout {
-	return Layout{Title: title, SiteName: s.cfg.SiteName, Version: s.cfg.Version, Commit: s.catalog.Commit()}
+	return Layout{Title: title, SiteName: s.cfg.SiteName, Version: s.cfg.Version, Commit: s.catalog.Commit(),
+		AuthOn: s.accounts != nil && s.accounts.AccessMode() != "none"}
 }
 
 // execute renders a page template into bytes.

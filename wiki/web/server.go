@@ -59,6 +59,10 @@ type Deps struct {
 	Editor   *wiki.Editor
 	History  wiki.History
 	Differ   wiki.TextDiffer
+	// Auth identifies requests and Accounts signs people in; both nil
+	// (tests) means everyone may do everything.
+	Auth     wiki.Authenticator
+	Accounts wiki.Accounts
 }
 
 // Server is the HTTP interface of the wiki.
@@ -72,6 +76,8 @@ type Server struct {
 	editor   *wiki.Editor
 	history  wiki.History
 	differ   wiki.TextDiffer
+	auth     wiki.Authenticator
+	accounts wiki.Accounts
 	handler  http.Handler
 
 	echo   *echo.Echo
@@ -108,7 +114,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		}
 	}
 	s := &Server{cfg: cfg, store: deps.Store, catalog: deps.Catalog, follower: deps.Follower, renderer: deps.Renderer,
-		search: deps.Search, editor: deps.Editor, history: deps.History, differ: deps.Differ,
+		search: deps.Search, editor: deps.Editor, history: deps.History, differ: deps.Differ, auth: deps.Auth, accounts: deps.Accounts,
 		log: cfg.Log, pages: newPageCache(cfg.PageCacheBytes)}
 	var err error
 	extra := map[string][]byte{"highlight.css": []byte(markdown.HighlightCSS("", ""))}
@@ -122,7 +128,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	s.echo.HideBanner = true
 	s.echo.HidePort = true
 	s.echo.HTTPErrorHandler = s.handleError
-	s.echo.Use(s.requestLog, securityHeaders, refuseCrossOrigin)
+	s.echo.Use(s.requestLog, securityHeaders, refuseCrossOrigin, s.authorize)
 	s.routes()
 	// Browsers send Origin and Sec-Fetch-Site with every request; a write
 	// that comes from another site is refused before any handler runs.
@@ -182,6 +188,12 @@ func (s *Server) routes() {
 	e.POST("/-/restore/*", s.handleRestore)
 	e.GET("/-/changes.atom", s.handleChangesAtom)
 	s.opsRoutes(e)
+	e.GET("/-/signin", s.handleSignin)
+	e.POST("/-/signin", s.handleSignin)
+	e.POST("/-/signout", s.handleSignout)
+	e.GET("/-/account", s.handleAccount)
+	e.POST("/-/account/tokens", s.handleAccount)
+	e.POST("/-/account/tokens/revoke", s.handleAccount)
 	e.Any("/-/*", func(echo.Context) error {
 		return wiki.Errorf(wiki.ENOTFOUND, "There is no such page in the wiki's own pages.")
 	})
