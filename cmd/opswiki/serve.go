@@ -153,7 +153,8 @@ func (m *Main) Serve(ctx context.Context) error {
 	m.catalog = wiki.NewCatalog()
 	history := gitstore.NewHistory(m.store)
 	m.follower = wiki.NewFollower(m.store, log, m.Config.Poll, m.catalog, m.index, history)
-	editor := wiki.NewEditor(m.store, m.store, m.follower, m.catalog)
+	met := newMetrics(m.follower)
+	editor := wiki.NewEditor(countingStore{m.store, met}, m.store, m.follower, m.catalog)
 	// Rendered pages are cached whole by the web layer; the renderer's own
 	// cache only saves work when a page's surroundings change, so it is small.
 	renderer := markdown.New(markdown.Options{ReservedIDs: web.ReservedIDs, CacheBytes: 8 << 20})
@@ -164,8 +165,9 @@ func (m *Main) Serve(ctx context.Context) error {
 	author := m.author()
 	m.server, err = web.New(web.Config{SiteName: m.Config.SiteName, Version: Version, Templates: templates.FS, Static: static.FS, Log: log,
 		PageCacheBytes: int64(m.Config.PageCacheMB) << 20, MaxPageBytes: int64(m.Config.MaxPageKB) << 10, MaxUploadBytes: int64(m.Config.MaxUploadMB) << 20,
-		Author: func(*http.Request) wiki.Signature { a := author; a.When = time.Now(); return a }},
-		web.Deps{Store: m.store, Catalog: m.catalog, Follower: m.follower, Renderer: renderer, Search: m.index,
+		Author:         func(*http.Request) wiki.Signature { a := author; a.When = time.Now(); return a },
+		ObserveRequest: met.observeRequest, Metrics: met.handler()},
+		web.Deps{Store: m.store, Catalog: m.catalog, Follower: m.follower, Renderer: renderer, Search: timedSearcher{m.index, met},
 			Editor: editor, History: history, Differ: m.store, Auth: authn, Accounts: authn})
 	if err != nil {
 		return err

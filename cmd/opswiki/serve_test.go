@@ -191,3 +191,30 @@ func TestServeStartErrors(t *testing.T) {
 		t.Logf("second process gave up after %s", time.Since(start).Round(time.Millisecond))
 	})
 }
+
+func TestMetrics(t *testing.T) {
+	s := MustServe(t, "")
+	s.WaitReady(t)
+	s.Get(t, "/services/checkout")
+	s.Search(t, "checkout", 5)
+	if code, m := s.Put(t, "metrics-test", "# Metrics\n", "", ""); code != 200 {
+		t.Fatalf("save: %d %v", code, m)
+	}
+	code, h, body := s.Get(t, "/metrics")
+	if code != 200 || !strings.HasPrefix(h.Get("Content-Type"), "text/plain") {
+		t.Fatalf("%d %q", code, h.Get("Content-Type"))
+	}
+	for _, want := range []string{
+		`opswiki_http_request_duration_seconds_count{code="200",method="GET",route="/*"}`,
+		`opswiki_http_request_duration_seconds_count{code="200",method="PUT",route="/-/api/pages/*"} 1`,
+		`opswiki_search_duration_seconds_count 1`,
+		`opswiki_commits_total{op="write"} 1`,
+		`opswiki_view_ready{view="search"} 1`,
+		`opswiki_view_pending_changes{view="pages"} 0`,
+		`go_goroutines`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
+	}
+}

@@ -42,6 +42,13 @@ func (s *Server) requestLog(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		took := time.Since(start)
 		status := c.Response().Status
+		if s.cfg.ObserveRequest != nil {
+			route := c.Path()
+			if route == "" {
+				route = "unmatched"
+			}
+			s.cfg.ObserveRequest(route, c.Request().Method, status, took)
+		}
 		level := slog.LevelDebug
 		if status >= 500 || took > time.Second {
 			level = slog.LevelWarn

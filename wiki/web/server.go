@@ -43,6 +43,11 @@ type Config struct {
 	// MaxUploadBytes an attachment (25 MiB when zero).
 	MaxPageBytes   int64
 	MaxUploadBytes int64
+	// ObserveRequest, when set, is told every request's route pattern,
+	// method, status and duration, for metrics.
+	ObserveRequest func(route, method string, status int, took time.Duration)
+	// Metrics, when set, serves GET /metrics.
+	Metrics http.Handler
 }
 
 // ReservedIDs are the element ids the page layout uses, which headings in
@@ -163,6 +168,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.S
 func (s *Server) routes() {
 	e := s.echo
 	e.GET("/healthz", s.handleHealthz)
+	if s.cfg.Metrics != nil {
+		e.GET("/metrics", echo.WrapHandler(s.cfg.Metrics))
+	}
 	e.GET("/readyz", s.handleReadyz)
 	e.GET(staticPrefix+"*", s.handleStatic)
 	e.GET("/-/search", s.handleSearch)
