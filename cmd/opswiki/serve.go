@@ -21,6 +21,7 @@ import (
 	"github.com/opswiki/opswiki/templates"
 	"github.com/opswiki/opswiki/wiki"
 	"github.com/opswiki/opswiki/wiki/auth"
+	"github.com/opswiki/opswiki/wiki/githttp"
 	"github.com/opswiki/opswiki/wiki/gitstore"
 	"github.com/opswiki/opswiki/wiki/markdown"
 	"github.com/opswiki/opswiki/wiki/web"
@@ -149,6 +150,11 @@ func (m *Main) Serve(ctx context.Context) error {
 		return err
 	}
 	defer m.index.Close()
+	// Holding the index means no other opswiki uses this data directory:
+	// whatever a crash left half-done can be cleared now.
+	if err := m.store.Recover(log, time.Second); err != nil {
+		return fmt.Errorf("recover the repository: %w", err)
+	}
 
 	m.catalog = wiki.NewCatalog()
 	history := gitstore.NewHistory(m.store)
@@ -163,12 +169,17 @@ func (m *Main) Serve(ctx context.Context) error {
 		return err
 	}
 	author := m.author()
+	// Git over HTTP is authorised by the web server's middleware like
+	// every other route (reader to clone, editor to push), so the git
+	// handler's own Authorize seam is left open.
+	git := githttp.New(githttp.Config{Store: m.store, Log: log, MaxPushBytes: int64(m.Config.MaxPushMB) << 20,
+		Agent: "opswiki/" + Version, AfterPush: m.afterPush})
 	m.server, err = web.New(web.Config{SiteName: m.Config.SiteName, Version: Version, Templates: templates.FS, Static: static.FS, Log: log,
 		PageCacheBytes: int64(m.Config.PageCacheMB) << 20, MaxPageBytes: int64(m.Config.MaxPageKB) << 10, MaxUploadBytes: int64(m.Config.MaxUploadMB) << 20,
 		Author:         func(*http.Request) wiki.Signature { a := author; a.When = time.Now(); return a },
 		ObserveRequest: met.observeRequest, Metrics: met.handler()},
 		web.Deps{Store: m.store, Catalog: m.catalog, Follower: m.follower, Renderer: renderer, Search: timedSearcher{m.index, met},
-			Editor: editor, History: history, Differ: m.store, Auth: authn, Accounts: authn})
+			Editor: editor, History: history, Differ: m.store, Auth: authn, Accounts: authn, Git: git})
 	if err != nil {
 		return err
 	}
@@ -177,6 +188,8 @@ func (m *Main) Serve(ctx context.Context) error {
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() { defer wg.Done(); m.follower.Run(followCtx) }()
+	wg.Add(1)
+	go func() { defer wg.Done(); m.store.RunHousekeeping(followCtx, housekeepingInterval, log) }()
 	defer func() { stopFollowing(); wg.Wait() }()
 
 	// Pages are served only once the catalog knows them, so no request sees
@@ -204,6 +217,19 @@ func (m *Main) Serve(ctx context.Context) error {
 		return fmt.Errorf("shut down: %w", err)
 	}
 	return nil
+}
+
+// housekeepingInterval is how often loose objects (written by saves and
+// small pushes) are checked and, past gitstore.LooseLimit, packed.
+const housekeepingInterval = 5 * time.Minute
+
+// afterPush runs when a push moved main: it waits, up to 30 s, until the
+// pages, the history and the search index show the push, so git push
+// returns when the pushed pages are served and searchable.
+func (m *Main) afterPush(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	return m.follower.Sync(ctx)
 }
 
 // Addr returns the address the server listens on, once Ready is closed.
