@@ -29,7 +29,7 @@ func (e *Editor) Attach(ctx context.Context, page Path, name string, content []b
 		if err != nil {
 			return "", err
 		}
-		_, err = e.store.Commit(ctx, CommitRequest{Parent: head, Author: author, Message: "Attach " + string(p) + " to " + string(page),
+		_, err = e.store.Commit(ctx, CommitRequest{Expect: map[Path]string{p: ""}, Author: author, Message: "Attach " + string(p) + " to " + string(page),
 			Changes: []FileChange{{Path: p, Content: content}}})
 		if errors.Is(err, ErrRefMoved) {
 			continue

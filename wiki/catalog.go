@@ -38,8 +38,12 @@ type Catalog struct {
 	bases  map[string][]Path // lower-cased page base name -> pages
 	svcs   map[string][]Path // lower-cased service name -> service pages
 	alias  map[string][]Path // lower-cased former page name -> pages
+	ldirs  map[string]Path   // lower-cased folder -> folder
 	gen    atomic.Uint64     // changes whenever a file appears or disappears
 	graphs graphCache
+
+	childMu  sync.Mutex
+	children map[Path][]Child // folder listings, until the next Apply
 }
 
 // NewCatalog returns an empty catalog.
@@ -59,6 +63,8 @@ func (c *Catalog) reset() {
 	c.bases = map[string][]Path{}
 	c.svcs = map[string][]Path{}
 	c.alias = map[string][]Path{}
+	c.children = map[Path][]Child{}
+	c.ldirs = map[string]Path{"": ""}
 }
 
 // Name implements View.
@@ -109,6 +115,9 @@ func (c *Catalog) Apply(ctx context.Context, u Update) error {
 		}
 	}
 	c.commit = u.To
+	c.childMu.Lock()
+	c.children = map[Path][]Child{}
+	c.childMu.Unlock()
 	if setChanged || u.From == "" {
 		c.gen.Add(1)
 	}
@@ -173,6 +182,7 @@ func (c *Catalog) removeLocked(p Path) {
 			return
 		}
 		delete(c.dirs, dir)
+		delete(c.ldirs, strings.ToLower(string(dir)))
 	}
 }
 
@@ -182,6 +192,7 @@ func (c *Catalog) addDirsLocked(p Path) {
 		if entries == nil {
 			entries = map[string]bool{}
 			c.dirs[dir] = entries
+			c.ldirs[strings.ToLower(string(dir))] = dir
 		}
 		if entries[child] {
 			return

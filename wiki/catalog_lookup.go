@@ -108,12 +108,10 @@ func (c *Catalog) lookupLocked(name string, exact bool) Target {
 		}
 		return Target{}
 	}
-	for d := range c.dirs {
-		if strings.EqualFold(string(d), string(p)) {
-			t := c.folderLocked(d)
-			t.Exact = false
-			return t
-		}
+	if d, ok := c.ldirs[strings.ToLower(string(p))]; ok {
+		t := c.folderLocked(d)
+		t.Exact = false
+		return t
 	}
 	return Target{}
 }
@@ -172,12 +170,21 @@ type Child struct {
 	Page  *PageInfo // for pages, and for folders with a page
 }
 
-// Children lists a folder: subfolders first, then files, by name.
+// Children lists a folder: subfolders first, then files, by name. Lists
+// are kept until the next change, since every page view's tree asks for
+// the folders above it. Callers must not modify the result.
 func (c *Catalog) Children(dir Path) []Child {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
+	c.childMu.Lock()
+	cached, ok := c.children[dir]
+	c.childMu.Unlock()
+	if ok {
+		return cached
+	}
 	entries := c.dirs[dir]
 	out := make([]Child, 0, len(entries))
+	keys := make(map[string]string, len(entries))
 	for name := range entries {
 		p := dir.Join(name)
 		ch := Child{Name: name, Path: p}
@@ -189,14 +196,18 @@ func (c *Catalog) Children(dir Path) []Child {
 		} else {
 			ch.Page = c.pages[p]
 		}
+		keys[name] = strings.ToLower(name)
 		out = append(out, ch)
 	}
 	sort.Slice(out, func(i, j int) bool {
 		if out[i].IsDir != out[j].IsDir {
 			return out[i].IsDir
 		}
-		return strings.ToLower(out[i].Name) < strings.ToLower(out[j].Name)
+		return keys[out[i].Name] < keys[out[j].Name]
 	})
+	c.childMu.Lock()
+	c.children[dir] = out
+	c.childMu.Unlock()
 	return out
 }
 

@@ -137,7 +137,9 @@ func (e *Editor) Save(ctx context.Context, req SaveRequest) (SaveResult, error) 
 				msg = "Create " + string(req.Path)
 			}
 		}
-		c, err := e.store.Commit(ctx, CommitRequest{Parent: head, Author: req.Author, Message: msg,
+		// Only this page is pinned: saves of other pages meanwhile are no
+		// reason to merge again.
+		c, err := e.store.Commit(ctx, CommitRequest{Expect: map[Path]string{req.Path: curBlob}, Author: req.Author, Message: msg,
 			Changes: []FileChange{{Path: req.Path, Content: content}}})
 		if errors.Is(err, ErrRefMoved) {
 			continue
@@ -239,7 +241,7 @@ func (e *Editor) Delete(ctx context.Context, p Path, base string, author Signatu
 		return "", Errorf(EINVALID, "Deleting a page needs the version you saw (base).")
 	}
 	for range maxAttempts {
-		head, cur, curBlob, err := e.current(ctx, p)
+		_, cur, curBlob, err := e.current(ctx, p)
 		if err != nil {
 			return "", err
 		}
@@ -252,7 +254,7 @@ func (e *Editor) Delete(ctx context.Context, p Path, base string, author Signatu
 		if message == "" {
 			message = "Delete " + string(p)
 		}
-		c, err := e.store.Commit(ctx, CommitRequest{Parent: head, Author: author, Message: message,
+		c, err := e.store.Commit(ctx, CommitRequest{Expect: map[Path]string{p: curBlob}, Author: author, Message: message,
 			Changes: []FileChange{{Path: p, Delete: true}}})
 		if errors.Is(err, ErrRefMoved) {
 			continue

@@ -4,6 +4,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 )
 
 // Graph is the operational graph of the wiki, derived from every page's
@@ -17,6 +18,8 @@ type Graph struct {
 	Backlinks map[Path][]Path
 	Broken    []BrokenRef
 	Actions   []ActionRef
+
+	memo     map[string]memoLink // link resolutions while building
 
 	alertsFM map[string][]Path // lower-cased alert -> runbooks naming it in front matter
 	stems    map[string][]Path // lower-cased file name (and kebab form) -> runbooks
@@ -50,29 +53,53 @@ type ActionRef struct {
 	Item       ActionItem
 }
 
-// graphCache holds the graph of the catalog's current commit.
+// graphCache holds the graph of the catalog's latest commit.
 type graphCache struct {
-	mu    sync.Mutex
-	graph *Graph
+	mu       sync.Mutex // held while building
+	latest   atomic.Pointer[Graph]
+	building atomic.Bool
 }
 
 // Graph returns the operational graph as of the catalog's commit, built on
-// first use after each change and then shared.
+// first use after each change and then shared. Views that list what the
+// graph says (action items, services, the report) use it.
 func (c *Catalog) Graph() *Graph {
 	commit := c.Commit()
+	if g := c.graphs.latest.Load(); g != nil && g.Commit == commit {
+		return g
+	}
 	c.graphs.mu.Lock()
 	defer c.graphs.mu.Unlock()
-	if g := c.graphs.graph; g != nil && g.Commit == commit {
+	if g := c.graphs.latest.Load(); g != nil && g.Commit == commit {
 		return g
 	}
 	g := buildGraph(c, commit)
-	c.graphs.graph = g
+	c.graphs.latest.Store(g)
+	return g
+}
+
+// RecentGraph returns the last graph built, without waiting for one of a
+// newer commit, which it starts building in the background. Page views use
+// it: under a stream of saves they must not each wait for a rebuild, and a
+// page's backlinks being a moment behind is harmless.
+func (c *Catalog) RecentGraph() *Graph {
+	g := c.graphs.latest.Load()
+	if g == nil {
+		return c.Graph()
+	}
+	if g.Commit != c.Commit() && c.graphs.building.CompareAndSwap(false, true) {
+		go func() {
+			defer c.graphs.building.Store(false)
+			c.Graph()
+		}()
+	}
 	return g
 }
 
 func buildGraph(c *Catalog, commit string) *Graph {
 	g := &Graph{Commit: commit, Services: map[string]*ServiceNode{}, Incidents: map[string][]Path{},
-		Backlinks: map[Path][]Path{}, alertsFM: map[string][]Path{}, stems: map[string][]Path{}, headings: map[string][]Path{}}
+		Backlinks: map[Path][]Path{}, alertsFM: map[string][]Path{}, stems: map[string][]Path{}, headings: map[string][]Path{},
+		memo: map[string]memoLink{}}
 	pages := c.Pages()
 	node := func(name string) *ServiceNode {
 		key := strings.ToLower(name)
@@ -100,7 +127,7 @@ func buildGraph(c *Catalog, commit string) *Graph {
 				self.DependsOn = appendName(self.DependsOn, dep)
 				d := node(dep)
 				d.Dependents = appendName(d.Dependents, m.Name)
-				d.ReferencedBy = appendUnique(d.ReferencedBy, pi.Path)
+				d.ReferencedBy = addPage(d.ReferencedBy, pi.Path)
 				if d.Page == nil {
 					g.Broken = append(g.Broken, BrokenRef{From: pi.Path, Line: pi.Doc.KeyLine("depends_on"), Target: dep, What: "service"})
 				}
@@ -108,23 +135,23 @@ func buildGraph(c *Catalog, commit string) *Graph {
 		case KindRunbook:
 			for _, a := range m.Alerts {
 				k := strings.ToLower(a)
-				g.alertsFM[k] = appendUnique(g.alertsFM[k], pi.Path)
+				g.alertsFM[k] = addPage(g.alertsFM[k], pi.Path)
 			}
 			stem := pi.Path.FileTitle()
 			for _, k := range []string{strings.ToLower(stem), Slug(splitCamel(stem))} {
-				g.stems[k] = appendUnique(g.stems[k], pi.Path)
+				g.stems[k] = addPage(g.stems[k], pi.Path)
 			}
 			for _, h := range pi.Headings {
 				if h.Level == 1 {
 					k := strings.ToLower(h.Text)
-					g.headings[k] = appendUnique(g.headings[k], pi.Path)
+					g.headings[k] = addPage(g.headings[k], pi.Path)
 					break
 				}
 			}
 		case KindPostmortem:
 			for _, inc := range m.Incidents {
 				k := strings.ToLower(inc)
-				g.Incidents[k] = appendUnique(g.Incidents[k], pi.Path)
+				g.Incidents[k] = addPage(g.Incidents[k], pi.Path)
 			}
 			for _, a := range m.ActionItems {
 				g.Actions = append(g.Actions, ActionRef{Postmortem: pi, Item: a})
@@ -132,12 +159,12 @@ func buildGraph(c *Catalog, commit string) *Graph {
 		}
 		for _, s := range m.Services {
 			n := node(s)
-			n.ReferencedBy = appendUnique(n.ReferencedBy, pi.Path)
+			n.ReferencedBy = addPage(n.ReferencedBy, pi.Path)
 			switch m.Kind {
 			case KindRunbook:
-				n.Runbooks = appendUnique(n.Runbooks, pi.Path)
+				n.Runbooks = addPage(n.Runbooks, pi.Path)
 			case KindPostmortem:
-				n.Postmortems = appendUnique(n.Postmortems, pi.Path)
+				n.Postmortems = addPage(n.Postmortems, pi.Path)
 			}
 			if n.Page == nil {
 				g.Broken = append(g.Broken, BrokenRef{From: pi.Path, Line: max(pi.Doc.KeyLine("services"), pi.Doc.KeyLine("service"), pi.Doc.KeyLine("product")), Target: s, What: "service"})
@@ -145,6 +172,7 @@ func buildGraph(c *Catalog, commit string) *Graph {
 		}
 		g.linkPage(c, pi)
 	}
+	g.memo = nil
 	sort.Slice(g.Broken, func(i, j int) bool {
 		if g.Broken[i].From != g.Broken[j].From {
 			return g.Broken[i].From < g.Broken[j].From
@@ -160,7 +188,7 @@ func (g *Graph) linkPage(c *Catalog, pi *PageInfo) {
 		return
 	}
 	for _, l := range pi.Doc.Links {
-		target, ok, skip := resolveLink(c, pi.Path, l)
+		target, ok, skip := g.resolve(c, pi.Path, l)
 		if skip {
 			continue
 		}
@@ -169,7 +197,7 @@ func (g *Graph) linkPage(c *Catalog, pi *PageInfo) {
 			continue
 		}
 		if target != pi.Path {
-			g.Backlinks[target] = appendUnique(g.Backlinks[target], pi.Path)
+			g.Backlinks[target] = addPage(g.Backlinks[target], pi.Path)
 		}
 	}
 	for _, r := range pi.Meta.Related {
@@ -180,6 +208,26 @@ func (g *Graph) linkPage(c *Catalog, pi *PageInfo) {
 			g.Broken = append(g.Broken, BrokenRef{From: pi.Path, Line: pi.Doc.KeyLine("related"), Target: r, What: "related"})
 		}
 	}
+}
+
+// resolve resolves a link, remembering wiki link targets: many pages link
+// to the same few pages, and lookups of missing ones are the slowest.
+func (g *Graph) resolve(c *Catalog, from Path, l RawLink) (Path, bool, bool) {
+	if !l.Wiki || strings.HasPrefix(strings.TrimSpace(l.Target), ".") || strings.Contains(l.Target, "#") {
+		return resolveLink(c, from, l)
+	}
+	key := string(from.Dir()) + "\x00" + l.Target
+	if r, ok := g.memo[key]; ok {
+		return r.p, r.ok, r.skip
+	}
+	p, ok, skip := resolveLink(c, from, l)
+	g.memo[key] = memoLink{p, ok, skip}
+	return p, ok, skip
+}
+
+type memoLink struct {
+	p        Path
+	ok, skip bool
 }
 
 // resolveLink finds the file a link names. skip is true for links that
@@ -253,4 +301,14 @@ func appendName(list []string, name string) []string {
 		}
 	}
 	return append(list, name)
+}
+
+// addPage appends p unless it is already last. Pages are visited in path
+// order, so lists come out sorted and a page repeats only consecutively;
+// this keeps building the graph linear in the number of pages.
+func addPage(list []Path, p Path) []Path {
+	if n := len(list); n > 0 && list[n-1] == p {
+		return list
+	}
+	return append(list, p)
 }

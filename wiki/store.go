@@ -74,6 +74,11 @@ type CommitRequest struct {
 	// empty means "whatever main is now" (for writes that cannot conflict,
 	// such as seeding), or "no main yet" when the repository is empty.
 	Parent  string
+	// Expect pins files instead of the whole of main: each path must still
+	// have this blob ("" for absent) when the commit is applied, else the
+	// write fails with ErrRefMoved. Saves of different pages then never
+	// get in each other's way.
+	Expect  map[Path]string
 	Author  Signature
 	Message string
 	Changes []FileChange

@@ -53,6 +53,7 @@ var kindNames = []string{"view", "search", "save"}
 type result struct {
 	latencies [3][]time.Duration
 	errs      [3]int
+	codes     map[string]int // failures by kind and status ("save 409")
 	errors    int
 	lost      int
 	elapsed   time.Duration
@@ -83,7 +84,7 @@ func run(ctx context.Context, base string, duration time.Duration, clients int, 
 		return nil, err
 	}
 	queries := []string{"latency", "connection pool", "kind:runbook", "ERR_CONN_RESET", "pg_stat_activity", "timeout retry", "deploy rollback", "replica lag"}
-	r := &result{}
+	r := &result{codes: map[string]int{}}
 	var mu sync.Mutex
 	acked := map[string]string{}
 	deadline := time.Now().Add(duration)
@@ -96,32 +97,46 @@ func run(ctx context.Context, base string, duration time.Duration, clients int, 
 			rng := rand.New(rand.NewPCG(uint64(c), uint64(time.Now().UnixNano())))
 			var lat [3][]time.Duration
 			var errs [3]int
+			codes := map[string]int{}
+			// Each client edits one page of its own again and again, as
+			// people edit existing pages, carrying the version it saved.
+			name, blob := fmt.Sprintf("load/client-%d", c), ""
+			if req, err := http.NewRequest("GET", base+"/-/api/pages/"+name, nil); err == nil {
+				if code, b, err := do(req); err == nil && code == 200 {
+					var page struct{ Blob string }
+					_ = json.Unmarshal(b, &page)
+					blob = page.Blob
+				}
+			}
 			for n := 0; time.Now().Before(deadline); n++ {
 				k := pick(rng, weights)
 				var req *http.Request
-				var name, content string
+				var content string
 				switch k {
 				case view:
 					req, _ = http.NewRequest("GET", base+pages[rng.IntN(len(pages))], nil)
 				case search:
 					req, _ = http.NewRequest("GET", base+"/-/api/search?q="+url.QueryEscape(queries[rng.IntN(len(queries))]), nil)
 				case save:
-					name = fmt.Sprintf("load/c%d-%d", c, n)
-					content = fmt.Sprintf("# Load %d/%d\n\nWritten under load at %s.\n", c, n, time.Now().Format(time.RFC3339Nano))
-					body, _ := json.Marshal(map[string]string{"content": content, "message": "load test"})
+					content = fmt.Sprintf("# Load %d\n\nSave %d, written under load at %s.\n", c, n, time.Now().Format(time.RFC3339Nano))
+					body, _ := json.Marshal(map[string]string{"content": content, "base": blob, "message": "load test"})
 					req, _ = http.NewRequest("PUT", base+"/-/api/pages/"+name, bytes.NewReader(body))
 					req.Header.Set("Content-Type", "application/json")
 				}
 				t0 := time.Now()
-				code, _, err := do(req)
+				code, b, err := do(req)
 				if err != nil || code != 200 {
 					errs[k]++
+					codes[fmt.Sprintf("%s %d", kindNames[k], code)]++
 					continue
 				}
 				lat[k] = append(lat[k], time.Since(t0))
 				if k == save {
+					var reply struct{ Blob string }
+					_ = json.Unmarshal(b, &reply)
+					blob = reply.Blob
 					mu.Lock()
-					acked[name] = content
+					acked[name] = content // the last acknowledged text must be what is stored
 					mu.Unlock()
 				}
 			}
@@ -129,6 +144,9 @@ func run(ctx context.Context, base string, duration time.Duration, clients int, 
 			for k := range 3 {
 				r.latencies[k] = append(r.latencies[k], lat[k]...)
 				r.errs[k] += errs[k]
+			}
+			for c, n := range codes {
+				r.codes[c] += n
 			}
 			mu.Unlock()
 		}()
@@ -230,4 +248,14 @@ func report(out io.Writer, r *result, saves int) {
 	}
 	fmt.Fprintf(out, "all      %10d %10.0f in %s; %d errors; %d of %d acknowledged saves lost\n",
 		total, float64(total)/r.elapsed.Seconds(), r.elapsed.Round(time.Millisecond), r.errors, r.lost, saves)
+	if len(r.codes) > 0 {
+		var keys []string
+		for k := range r.codes {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			fmt.Fprintf(out, "errors: %s (status 0: no answer) x%d\n", k, r.codes[k])
+		}
+	}
 }

@@ -30,7 +30,7 @@ func fakeWiki(t *testing.T, lose bool) *httptest.Server {
 				pages["/"+strings.TrimPrefix(r.URL.Path, "/-/api/pages/")+".md"] = body.Content
 			}
 			mu.Unlock()
-			w.Write([]byte(`{}`))
+			w.Write([]byte(`{"blob":"x"}`))
 		case strings.HasSuffix(r.URL.Path, ".md"):
 			mu.Lock()
 			c, ok := pages[r.URL.Path]
@@ -63,8 +63,8 @@ func TestRun(t *testing.T) {
 	lossy := fakeWiki(t, true)
 	defer lossy.Close()
 	r, err = run(context.Background(), lossy.URL, 200*time.Millisecond, 2, "0,0,100", "", io.Discard)
-	if err != nil || r.lost == 0 || r.lost != len(r.latencies[save]) {
-		t.Fatalf("lost writes not noticed: %v lost %d of %d", err, r.lost, len(r.latencies[save]))
+	if err != nil || r.lost != 2 || len(r.latencies[save]) == 0 {
+		t.Fatalf("lost writes not noticed: %v lost %d pages after %d saves", err, r.lost, len(r.latencies[save]))
 	}
 	if _, err := run(context.Background(), ts.URL, time.Millisecond, 1, "1,2", "", io.Discard); err == nil {
 		t.Error("a bad mix was accepted")

@@ -61,5 +61,5 @@ func (s *Store) Seed(ctx context.Context, files fs.FS, author wiki.Signature, me
 	}
 	// Pinned to "no main": a main created meanwhile is ErrRefMoved, never
 	// a seed on top of someone's history.
-	return s.write(ctx, tree, plumbing.ZeroHash, true, author, message)
+	return s.write(ctx, tree, plumbing.ZeroHash, true, nil, author, message)
 }

@@ -47,6 +47,13 @@ type Store struct {
 	// compare-and-swap of main to its own writers.
 	wmu sync.Mutex
 
+	// sendMu is held shared by SendPack, which reads through its own
+	// storage, and exclusively by Repack while it removes loose objects
+	// that storage may not know are now packed.
+	sendMu sync.RWMutex
+	// repack wakes the housekeeping loop (RepackSoon).
+	repack chan struct{}
+
 	trees   *lru[plumbing.Hash, []treeEntry]
 	commits *lru[plumbing.Hash, *commitInfo]
 	sizes   *lru[plumbing.Hash, int64]
@@ -69,9 +76,10 @@ func Open(dir string) (*Store, error) {
 	s := &Store{
 		dir:      abs,
 		objCache: cache.NewObjectLRU(32 * cache.MiByte),
-		trees:    newLRU[plumbing.Hash, []treeEntry](8192),
+		trees:    newWeightedLRU[plumbing.Hash](200_000, func(t []treeEntry) int { return len(t) }),
 		commits:  newLRU[plumbing.Hash, *commitInfo](16384),
 		sizes:    newLRU[plumbing.Hash, int64](65536),
+		repack:   make(chan struct{}, 1),
 	}
 	s.reopenLocked()
 	return s, nil

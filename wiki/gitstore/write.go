@@ -40,14 +40,14 @@ func (s *Store) Commit(ctx context.Context, req wiki.CommitRequest) (wiki.Commit
 		}
 		parent = plumbing.NewHash(req.Parent)
 	}
-	return s.write(ctx, changes, parent, pinned, req.Author, req.Message)
+	return s.write(ctx, changes, parent, pinned, req.Expect, req.Author, req.Message)
 }
 
 // write builds the new trees on main (or on parent when pinned), writes
 // the objects and swaps main. Writers are serialised, so only another
 // process can move main between the read and the swap; an unpinned write
 // is then rebuilt on the new main.
-func (s *Store) write(ctx context.Context, changes *changeNode, parent plumbing.Hash, pinned bool, author wiki.Signature, message string) (wiki.Commit, error) {
+func (s *Store) write(ctx context.Context, changes *changeNode, parent plumbing.Hash, pinned bool, expect map[wiki.Path]string, author wiki.Signature, message string) (wiki.Commit, error) {
 	if err := checkSignature(author); err != nil {
 		return wiki.Commit{}, err
 	}
@@ -72,6 +72,9 @@ func (s *Store) write(ctx context.Context, changes *changeNode, parent plumbing.
 		}
 		if pinned && cur != parent {
 			return wiki.Commit{}, fmt.Errorf("commit on %s: %w", parent, wiki.ErrRefMoved)
+		}
+		if err := s.checkExpected(ctx, cur, expect); err != nil {
+			return wiki.Commit{}, err
 		}
 		base := emptyTree
 		if !cur.IsZero() {
@@ -185,4 +188,23 @@ func newChangeTree(changes []wiki.FileChange) (*changeNode, error) {
 		n.change = &c
 	}
 	return root, nil
+}
+
+// checkExpected verifies, under the write lock, that each pinned file still
+// has the blob the writer based its change on.
+func (s *Store) checkExpected(ctx context.Context, cur plumbing.Hash, expect map[wiki.Path]string) error {
+	for p, want := range expect {
+		got := ""
+		if !cur.IsZero() {
+			_, blob, err := s.ReadFile(ctx, cur.String(), p)
+			if err != nil && wiki.ErrorCode(err) != wiki.ENOTFOUND {
+				return err
+			}
+			got = blob
+		}
+		if got != want {
+			return fmt.Errorf("%s changed: %w", p, wiki.ErrRefMoved)
+		}
+	}
+	return nil
 }

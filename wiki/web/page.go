@@ -97,9 +97,7 @@ func (s *Server) servePage(c echo.Context, p wiki.Path) error {
 	}
 	now := s.cfg.Now()
 	gen := s.catalog.Generation()
-	// The commit is part of the key: a page shows what other pages say of
-	// it (backlinks, a service's runbooks and postmortems).
-	key := pageKey(string(p), pi.Blob, s.catalog.Commit(), strconv.FormatUint(gen, 10), now.UTC().Format(time.DateOnly), s.cfg.Version)
+	key := pageKey(string(p), pi.Blob, s.dependsOn(pi), strconv.FormatUint(gen, 10), now.UTC().Format(time.DateOnly), s.cfg.Version)
 	etag := `"` + key + `"`
 	h := c.Response().Header()
 	h.Set("ETag", etag)
@@ -173,7 +171,10 @@ func (s *Server) pageView(c echo.Context, p wiki.Path, blob string, gen uint64, 
 	if res.ShowTOC {
 		v.TOC = res.TOC
 	}
-	g := s.catalog.Graph()
+	g := s.catalog.RecentGraph()
+	if doc.Meta.Kind == wiki.KindService {
+		g = s.catalog.Graph() // its panel lists what others say of it
+	}
 	v.Backlinks = s.linkPages(g.Backlinks[p])
 	switch doc.Meta.Kind {
 	case wiki.KindService:
@@ -182,6 +183,27 @@ func (s *Server) pageView(c echo.Context, p wiki.Path, blob string, gen uint64, 
 		v.ReviewAction = "/-/reviewed/" + escapeName(p.Name())
 	}
 	return v, nil
+}
+
+// dependsOn fingerprints what a page shows of other pages, beyond its own
+// text and the set of files: the pages linking to it and, on a service's
+// page, everything about the service (for those few pages, any commit).
+// An edit elsewhere then leaves every other cached page valid.
+func (s *Server) dependsOn(pi *wiki.PageInfo) string {
+	if pi.Meta.Kind == wiki.KindService {
+		return s.catalog.Commit()
+	}
+	back := s.catalog.RecentGraph().Backlinks[pi.Path]
+	var b strings.Builder
+	for _, p := range back {
+		b.WriteString(string(p))
+		b.WriteByte(0)
+		if bl, ok := s.catalog.Page(p); ok {
+			b.WriteString(bl.Title) // the link shows the title
+		}
+		b.WriteByte(0)
+	}
+	return b.String()
 }
 
 // ServicePanel is what the wiki knows of a service, on its page.
