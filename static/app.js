@@ -89,9 +89,22 @@
     if (ev.target.closest && ev.target.closest("[data-help]")) showHelp();
   });
 
-  if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", addCopyButtons);
-  } else {
+  // The footer's clone URL is rendered as a path, since pages are cached
+  // whole for every host name; show the address this browser used.
+  function showCloneURL() {
+    document.querySelectorAll("a[data-clone]").forEach(function (a) {
+      a.textContent = location.origin + a.getAttribute("href");
+    });
+  }
+
+  function init() {
     addCopyButtons();
+    showCloneURL();
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", init);
+  } else {
+    init();
   }
 })();

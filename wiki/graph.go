@@ -19,7 +19,7 @@ type Graph struct {
 	Broken    []BrokenRef
 	Actions   []ActionRef
 
-	memo     map[string]memoLink // link resolutions while building
+	memo map[string]memoLink // link resolutions while building
 
 	alertsFM map[string][]Path // lower-cased alert -> runbooks naming it in front matter
 	stems    map[string][]Path // lower-cased file name (and kebab form) -> runbooks

@@ -73,7 +73,7 @@ type CommitRequest struct {
 	// Parent is the commit main must still point at for the write to apply;
 	// empty means "whatever main is now" (for writes that cannot conflict,
 	// such as seeding), or "no main yet" when the repository is empty.
-	Parent  string
+	Parent string
 	// Expect pins files instead of the whole of main: each path must still
 	// have this blob ("" for absent) when the commit is applied, else the
 	// write fails with ErrRefMoved. Saves of different pages then never

@@ -38,6 +38,8 @@ type Config struct {
 	// MaxPageKB and MaxUploadMB bound what a save or an upload may send.
 	MaxPageKB   int
 	MaxUploadMB int
+	// MaxPushMB bounds a git push's pack, held in memory while it is checked.
+	MaxPushMB int
 
 	// Access control (SPEC §7).
 	UsersFile     string
@@ -64,6 +66,7 @@ func DefaultConfig() Config {
 		PageCacheMB:   32,
 		MaxPageKB:     1024,
 		MaxUploadMB:   25,
+		MaxPushMB:     512,
 		DefaultRole:   "editor",
 		SessionTTL:    30 * 24 * time.Hour,
 	}
@@ -95,6 +98,7 @@ func (c *Config) flagSet(name string, serve bool) *flag.FlagSet {
 		fs.IntVar(&c.PageCacheMB, "page-cache-mb", c.PageCacheMB, "memory for rendered pages in MiB")
 		fs.IntVar(&c.MaxPageKB, "max-page-kb", c.MaxPageKB, "largest page a save may write, in KiB")
 		fs.IntVar(&c.MaxUploadMB, "max-upload-mb", c.MaxUploadMB, "largest attachment an upload may write, in MiB")
+		fs.IntVar(&c.MaxPushMB, "max-push-mb", c.MaxPushMB, "largest pack a git push may send, in MiB (it is held in memory while checked)")
 	}
 	return fs
 }
@@ -186,8 +190,8 @@ func (c *Config) ValidateServe() error {
 	if c.Poll < 10*time.Millisecond || c.Poll > time.Minute {
 		return fmt.Errorf("--poll must be between 10ms and 1m, not %s", c.Poll)
 	}
-	if c.MemoryLimitMB < 0 || c.PageCacheMB < 1 || c.MaxPageKB < 1 || c.MaxUploadMB < 1 {
-		return fmt.Errorf("--memory-limit-mb must be 0 or more; --page-cache-mb, --max-page-kb and --max-upload-mb 1 or more")
+	if c.MemoryLimitMB < 0 || c.PageCacheMB < 1 || c.MaxPageKB < 1 || c.MaxUploadMB < 1 || c.MaxPushMB < 1 {
+		return fmt.Errorf("--memory-limit-mb must be 0 or more; --page-cache-mb, --max-page-kb, --max-upload-mb and --max-push-mb 1 or more")
 	}
 	if _, ok := wiki.ParseRole(c.DefaultRole); !ok {
 		return fmt.Errorf("--default-role must be reader, editor or admin, not %q", c.DefaultRole)

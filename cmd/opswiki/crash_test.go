@@ -46,13 +46,13 @@ func opswikiBinary(tb testing.TB) string {
 type process struct {
 	cmd  *exec.Cmd
 	url  string
-	logs *bytes.Buffer
+	logs *lockedWriter
 }
 
 func startProcess(tb testing.TB, data, addr string) *process {
 	tb.Helper()
 	cmd := exec.Command(opswikiBinary(tb), "serve", "--data", data, "--addr", addr, "--poll", "50ms")
-	logs := &bytes.Buffer{}
+	logs := &lockedWriter{}
 	cmd.Stdout, cmd.Stderr = logs, logs
 	if err := cmd.Start(); err != nil {
 		tb.Fatal(err)

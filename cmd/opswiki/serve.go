@@ -173,7 +173,7 @@ func (m *Main) Serve(ctx context.Context) error {
 	// every other route (reader to clone, editor to push), so the git
 	// handler's own Authorize seam is left open.
 	git := githttp.New(githttp.Config{Store: m.store, Log: log, MaxPushBytes: int64(m.Config.MaxPushMB) << 20,
-		Agent: "opswiki/" + Version, AfterPush: m.afterPush})
+		MaxPageBytes: int64(m.Config.MaxPageKB) << 10, Agent: "opswiki/" + Version, AfterPush: m.afterPush})
 	m.server, err = web.New(web.Config{SiteName: m.Config.SiteName, Version: Version, Templates: templates.FS, Static: static.FS, Log: log,
 		PageCacheBytes: int64(m.Config.PageCacheMB) << 20, MaxPageBytes: int64(m.Config.MaxPageKB) << 10, MaxUploadBytes: int64(m.Config.MaxUploadMB) << 20,
 		Author:         func(*http.Request) wiki.Signature { a := author; a.When = time.Now(); return a },

@@ -28,6 +28,10 @@ type Layout struct {
 	// AuthOn shows the account link: the same for everyone, since pages
 	// are cached whole and must not carry who is looking.
 	AuthOn bool
+	// CloneURL is the path of the git repository ("/wiki.git"), shown in
+	// the footer; a line of app.js makes it absolute. It is a path, not a
+	// URL, so cached pages do not depend on the host they were asked by.
+	CloneURL string
 	// Styles and Scripts are extra static files a page needs, such as the
 	// editor's.
 	Styles  []string
@@ -70,7 +74,15 @@ func (s *Server) parseTemplates(fsys fs.FS) (map[string]*template.Template, erro
 // layout returns the common parts of a page view.
 func (s *Server) layout(title string) Layout {
 	return Layout{Title: title, SiteName: s.cfg.SiteName, Version: s.cfg.Version, Commit: s.catalog.Commit(),
-		AuthOn: s.accounts != nil && s.accounts.AccessMode() != "none"}
+		AuthOn: s.accounts != nil && s.accounts.AccessMode() != "none", CloneURL: s.cloneURL()}
+}
+
+// cloneURL returns the repository's path when git is served.
+func (s *Server) cloneURL() string {
+	if s.git == nil {
+		return ""
+	}
+	return "/wiki.git"
 }
 
 // execute renders a page template into bytes.

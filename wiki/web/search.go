@@ -51,9 +51,12 @@ const (
 	maxSearchLimit     = 100
 )
 
-// searchRequest reads q, limit and offset, bounding them.
+// searchRequest reads q, limit, offset and suggest, bounding them.
+// suggest=1 asks for as-you-type suggestions: hits only, without the facet
+// counts the search page shows.
 func searchRequest(c echo.Context) (wiki.SearchRequest, error) {
-	req := wiki.SearchRequest{Query: strings.TrimSpace(c.QueryParam("q")), Limit: defaultSearchLimit}
+	req := wiki.SearchRequest{Query: strings.TrimSpace(c.QueryParam("q")), Limit: defaultSearchLimit,
+		NoFacets: c.QueryParam("suggest") == "1"}
 	if len(req.Query) > 1000 {
 		return req, wiki.Errorf(wiki.EINVALID, "The query is longer than 1000 characters.")
 	}
@@ -74,7 +77,7 @@ func searchRequest(c echo.Context) (wiki.SearchRequest, error) {
 	return req, nil
 }
 
-// handleAPISearch serves GET /-/api/search?q=&limit=&offset=.
+// handleAPISearch serves GET /-/api/search?q=&limit=&offset=&suggest=.
 func (s *Server) handleAPISearch(c echo.Context) error {
 	req, err := searchRequest(c)
 	if err != nil {

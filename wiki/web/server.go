@@ -68,6 +68,9 @@ type Deps struct {
 	// (tests) means everyone may do everything.
 	Auth     wiki.Authenticator
 	Accounts wiki.Accounts
+	// Git, when set, serves the repository over git's smart HTTP protocol
+	// at /wiki.git (clone and push); the footer then shows the clone URL.
+	Git http.Handler
 }
 
 // Server is the HTTP interface of the wiki.
@@ -83,6 +86,7 @@ type Server struct {
 	differ   wiki.TextDiffer
 	auth     wiki.Authenticator
 	accounts wiki.Accounts
+	git      http.Handler
 	handler  http.Handler
 
 	echo   *echo.Echo
@@ -120,7 +124,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, store: deps.Store, catalog: deps.Catalog, follower: deps.Follower, renderer: deps.Renderer,
 		search: deps.Search, editor: deps.Editor, history: deps.History, differ: deps.Differ, auth: deps.Auth, accounts: deps.Accounts,
-		log: cfg.Log, pages: newPageCache(cfg.PageCacheBytes)}
+		git: deps.Git, log: cfg.Log, pages: newPageCache(cfg.PageCacheBytes)}
 	var err error
 	extra := map[string][]byte{"highlight.css": []byte(markdown.HighlightCSS("", ""))}
 	if s.static, err = loadStatic(cfg.Static, extra); err != nil {
@@ -202,6 +206,12 @@ func (s *Server) routes() {
 	e.GET("/-/account", s.handleAccount)
 	e.POST("/-/account/tokens", s.handleAccount)
 	e.POST("/-/account/tokens/revoke", s.handleAccount)
+	if s.git != nil {
+		// Authorised like every other route (a push needs an editor);
+		// the git handler answers everything under /wiki.git itself.
+		e.Any("/wiki.git", echo.WrapHandler(s.git))
+		e.Any("/wiki.git/*", echo.WrapHandler(s.git))
+	}
 	e.Any("/-/*", func(echo.Context) error {
 		return wiki.Errorf(wiki.ENOTFOUND, "There is no such page in the wiki's own pages.")
 	})
