@@ -81,6 +81,7 @@ func TestCrashLosesNoAcknowledgedWrite(t *testing.T) {
 	addr := freeAddr(t)
 	var mu sync.Mutex
 	acked := map[string]string{} // page name -> content the server acknowledged
+	pushes := 0
 	for round := range 3 {
 		p := startProcess(t, data, addr)
 		var wg sync.WaitGroup
@@ -110,10 +111,67 @@ func TestCrashLosesNoAcknowledgedWrite(t *testing.T) {
 						acked[name] = content
 						mu.Unlock()
 					}
+					// Leave main still long enough now and then for a
+					// fetch-commit-push to land.
+					time.Sleep(time.Duration(150+w*50) * time.Millisecond)
 				}
 			}()
 		}
-		time.Sleep(time.Duration(300+200*round) * time.Millisecond)
+		// A pusher too: a clone that commits one new page at a time and
+		// pushes it; a push git reports as done is acknowledged.
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			work := filepath.Join(t.TempDir(), "clone")
+			if out, err := exec.Command("git", "clone", "-q", p.url+"/wiki.git", work).CombinedOutput(); err != nil {
+				t.Logf("clone: %v %s", err, out)
+				return
+			}
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				name := fmt.Sprintf("crash/push-r%d-%d", round, i)
+				content := fmt.Sprintf("# %s\n\npushed in round %d\n", name, round)
+				gitq := func(args ...string) error {
+					cmd := exec.Command("git", args...)
+					cmd.Dir = work
+					cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=Pusher", "GIT_AUTHOR_EMAIL=p@example.com", "GIT_COMMITTER_NAME=Pusher", "GIT_COMMITTER_EMAIL=p@example.com")
+					out, err := cmd.CombinedOutput()
+					if err != nil && os.Getenv("OPSWIKI_DEBUG_CRASH") != "" {
+						t.Logf("git %v: %v %s", args, err, out)
+					}
+					return err
+				}
+				if gitq("fetch", "-q", "origin") != nil || gitq("reset", "-q", "--hard", "origin/main") != nil {
+					return
+				}
+				if err := os.MkdirAll(filepath.Join(work, "crash"), 0o755); err != nil {
+					return
+				}
+				os.WriteFile(filepath.Join(work, name+".md"), []byte(content), 0o644)
+				if gitq("add", "-A") != nil || gitq("commit", "-q", "-m", name) != nil {
+					return
+				}
+				// Rebase onto saves that landed meanwhile and push again, as
+				// a person would after "fetch first".
+				for try := 0; try < 20; try++ {
+					if gitq("push", "-q", "origin", "HEAD:main") == nil {
+						mu.Lock()
+						acked[name] = content
+						pushes++
+						mu.Unlock()
+						break
+					}
+					if gitq("pull", "-q", "--rebase", "origin", "main") != nil {
+						return
+					}
+				}
+			}
+		}()
+		time.Sleep(time.Duration(600+300*round) * time.Millisecond)
 		if err := p.cmd.Process.Signal(syscall.SIGKILL); err != nil {
 			t.Fatal(err)
 		}
@@ -150,7 +208,7 @@ func TestCrashLosesNoAcknowledgedWrite(t *testing.T) {
 	if err != nil || resp.StatusCode != 200 {
 		t.Fatalf("save after recovery: %v %v\n%s", err, resp, p.logs.String())
 	}
-	t.Logf("%d acknowledged saves across 3 kills, all in main", len(acked))
+	t.Logf("%d acknowledged writes (%d of them pushes) across 3 kills, all in main", len(acked), pushes)
 	if strings.Contains(p.logs.String(), "panic") {
 		t.Errorf("the server panicked:\n%s", p.logs.String())
 	}
