@@ -71,9 +71,29 @@ func (identAnalyzerImpl) Analyze(in []byte) analysis.TokenStream {
 		if len(parts) < 2 || len(parts) > maxIdentParts {
 			continue
 		}
-		for _, p := range parts {
+		for _, p := range append(parts, identSegments(whole)...) {
 			out = append(out, &analysis.Token{Term: []byte(strings.ToLower(whole[p.start:p.end])), Start: sp.start + p.start, End: sp.start + p.end, Position: pos, Type: analysis.AlphaNumeric})
 		}
+	}
+	return out
+}
+
+// identSegments returns the pieces of an identifier between joiners that
+// are identifiers of several parts themselves: syncProxyRules in
+// Proxier.syncProxyRules, pg_stat_activity in public.pg_stat_activity.
+func identSegments(s string) []span {
+	var out []span
+	start := 0
+	for i := 0; i <= len(s); i++ {
+		if i < len(s) && !isJoiner(rune(s[i])) {
+			continue
+		}
+		if start > 0 || i < len(s) { // not the whole identifier
+			if seg := s[start:i]; len(identParts(seg)) > 1 {
+				out = append(out, span{start, i})
+			}
+		}
+		start = i + 1
 	}
 	return out
 }
@@ -162,7 +182,7 @@ func identTerms(s string) (wholes []string, parts [][]string) {
 		wholes = append(wholes, strings.ToLower(w))
 		var ps []string
 		if pp := identParts(w); len(pp) > 1 && len(pp) <= maxIdentParts {
-			for _, p := range pp {
+			for _, p := range append(pp, identSegments(w)...) {
 				ps = append(ps, strings.ToLower(w[p.start:p.end]))
 			}
 		}

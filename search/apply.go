@@ -73,7 +73,9 @@ func (ix *Index) Apply(ctx context.Context, u wiki.Update) (err error) {
 			}
 		}
 		if b.Size() >= ix.batchSize {
-			if err := ix.idx.Batch(b); err != nil {
+			err := ix.idx.Batch(b)
+			ix.gen.Add(1)
+			if err != nil {
 				return fmt.Errorf("search: index batch: %w", err)
 			}
 			b.Reset()
@@ -89,7 +91,9 @@ func (ix *Index) Apply(ctx context.Context, u wiki.Update) (err error) {
 		b.Delete(id)
 	}
 	b.SetInternal(keyCommit, []byte(u.To))
-	if err := ix.idx.Batch(b); err != nil {
+	err = ix.idx.Batch(b)
+	ix.gen.Add(1) // cached results are stale once a batch is searchable
+	if err != nil {
 		return fmt.Errorf("search: index batch: %w", err)
 	}
 	ix.setCommit(u.To)

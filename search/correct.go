@@ -86,10 +86,12 @@ type near struct {
 }
 
 // nearWords returns how many pages have the word w itself and the words
-// within edit distance fz of it, nearest and then commonest first, at most
+// within edit distance fz of it (see editDistance), nearest and then commonest first, at most
 // maxCorrections of the nearest distance found.
 func nearWords(fr index.IndexReaderFuzzy, w string, fz int) (self uint64, out []near, _ error) {
-	fd, err := fr.FieldDictFuzzy(fWords, w, fz, "")
+	// bleve's automaton counts a transposition as two edits: ask for one
+	// more, then keep what is near enough by editDistance.
+	fd, err := fr.FieldDictFuzzy(fWords, w, min(fz+1, 2), "")
 	if err != nil {
 		return 0, nil, fmt.Errorf("search: look up words near %q: %w", w, err)
 	}
@@ -107,7 +109,9 @@ func nearWords(fr index.IndexReaderFuzzy, w string, fz int) (self uint64, out []
 			self = e.Count
 			continue
 		}
-		all = append(all, near{e.Term, levenshtein(w, e.Term), e.Count})
+		if d := editDistance(w, e.Term); d <= fz {
+			all = append(all, near{e.Term, d, e.Count})
+		}
 	}
 	slices.SortFunc(all, func(a, b near) int {
 		if a.dist != b.dist {
@@ -138,24 +142,30 @@ func termsOf(ns []near) []string {
 	return out
 }
 
-// levenshtein returns the edit distance between a and b in runes.
-func levenshtein(a, b string) int {
+// editDistance returns the optimal string alignment distance between a
+// and b in runes: insertions, deletions, substitutions and transpositions
+// of neighbours ("teh") each count one.
+func editDistance(a, b string) int {
 	ra, rb := []rune(a), []rune(b)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
+	d := make([][]int, len(ra)+1)
+	for i := range d {
+		d[i] = make([]int, len(rb)+1)
+		d[i][0] = i
+	}
+	for j := range d[0] {
+		d[0][j] = j
 	}
 	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
 		for j := 1; j <= len(rb); j++ {
 			cost := 1
 			if ra[i-1] == rb[j-1] {
 				cost = 0
 			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
+			if i > 1 && j > 1 && ra[i-1] == rb[j-2] && ra[i-2] == rb[j-1] {
+				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
+			}
 		}
-		prev, cur = cur, prev
 	}
-	return prev[len(rb)]
+	return d[len(ra)][len(rb)]
 }

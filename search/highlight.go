@@ -48,8 +48,13 @@ func (h highlighter) BestFragmentInField(dm *search.DocumentMatch, doc index.Doc
 	return ""
 }
 
-// BestFragmentsInField returns the num best fragments of a field.
+// BestFragmentsInField returns the num best fragments of a field. Only
+// the body's first fragment is wanted without a match (the snippet of a
+// page found by its title); other fields without one are skipped.
 func (h highlighter) BestFragmentsInField(dm *search.DocumentMatch, doc index.Document, field string, num int) []string {
+	if field != fBody && len(dm.Locations[field]) == 0 {
+		return nil
+	}
 	dropNested(dm.Locations[field])
 	return h.Highlighter.BestFragmentsInField(dm, doc, field, num)
 }

@@ -47,6 +47,9 @@ type Options struct {
 	// BatchSize is the number of documents per bleve batch in Apply;
 	// zero means 300.
 	BatchSize int
+	// CacheSize is the number of recent results kept; zero means
+	// DefaultCacheSize and a negative number keeps none.
+	CacheSize int
 }
 
 // Index is the search index. It implements wiki.View, and Search is safe
@@ -57,6 +60,11 @@ type Index struct {
 	batchSize int
 	idx       bleve.Index
 	recreated string
+	facets    *facetCache
+	cache     *resultCache
+	// gen counts the batches applied: results cached at an older
+	// generation are stale.
+	gen atomic.Uint64
 
 	commit atomic.Pointer[string]
 
@@ -71,13 +79,17 @@ var _ wiki.View = (*Index)(nil)
 // (Commit returns ""). When another process holds the index it fails fast
 // with an EUNAVAILABLE *wiki.Error wrapping ErrLocked.
 func Open(dir string, opts Options) (*Index, error) {
-	ix := &Index{dir: dir, log: opts.Logger, batchSize: opts.BatchSize}
+	ix := &Index{dir: dir, log: opts.Logger, batchSize: opts.BatchSize, facets: newFacetCache()}
 	if ix.log == nil {
 		ix.log = slog.Default()
 	}
 	if ix.batchSize <= 0 {
 		ix.batchSize = 300
 	}
+	if opts.CacheSize == 0 {
+		opts.CacheSize = DefaultCacheSize
+	}
+	ix.cache = newResultCache(opts.CacheSize)
 
 	idx, commit, err := openExisting(dir)
 	switch {
@@ -220,6 +232,7 @@ func (ix *Index) Close() error {
 		return nil
 	}
 	ix.closed = true
+	ix.gen.Add(1) // no cached result after Close
 	ix.flush()
 	if err := ix.idx.Close(); err != nil {
 		return fmt.Errorf("close search index %s: %w", ix.dir, err)

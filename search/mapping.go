@@ -10,7 +10,7 @@ import (
 // writes. An index recorded with another version is discarded and rebuilt
 // from git on Open, so bump it whenever mapping.go, analyzer.go or
 // docValuesChunk changes.
-const mappingVersion = "opswiki-search-2"
+const mappingVersion = "opswiki-search-3"
 
 // docValuesChunk is how many pages share one compressed block of doc values
 // (zap's default is 1024). Facet counting decompresses a whole block for

@@ -17,10 +17,14 @@ const (
 	boostAlertPart = 3
 	boostHeadings  = 2
 	boostText      = 1
-	boostExactWord = 1
-	// boostProximity rewards pages with a query's words next to each other
-	// in the order typed, as pasted error messages and sentences have them.
-	boostProximity = 30
+	boostExactWord = 2
+	// proximityWeight is how much more a page that has a query's words
+	// next to each other, in the order typed (as pasted error messages and
+	// sentences have them), scores than one that merely has them all: up to
+	// proximityWeight times the best score is added (see rerank).
+	proximityWeight = 1.0
+	// rerankWindow is how many of the best hits are reranked by proximity.
+	rerankWindow = 50
 	// minPrefix is the shortest last word matched as a prefix; shorter
 	// prefixes expand to too many terms to stay within the latency budget.
 	minPrefix = 3
@@ -50,8 +54,8 @@ type builder struct {
 	alts map[string][]string
 }
 
-// fuzziness returns the edit distance allowed for a word when correcting
-// typos: none for short words, two only for long ones.
+// fuzziness returns the edit distance (see editDistance) allowed for a
+// word when correcting typos: none for short words, two only for long ones.
 func fuzziness(w string) int {
 	switch n := utf8.RuneCountInString(w); {
 	case n < 4:
@@ -78,17 +82,14 @@ func (b builder) build(q Query) query.Query {
 		must = append(must, b.word(w, q.Prefix && i == len(words)-1 && w == q.Words[len(q.Words)-1]))
 	}
 	for _, ph := range q.Phrases {
-		must = append(must, phrase(ph))
+		must = append(must, b.phrase(ph))
 	}
 	if len(q.Words) > 0 && b.alts == nil {
 		should = append(should, names(strings.Join(q.Words, " "))...)
-		if len(words) > 1 {
-			should = append(should, proximity(strings.Join(q.Words, " ")))
-		}
 	}
 	for _, x := range q.Exclude {
 		if strings.Contains(x, " ") {
-			not = append(not, phrase(x))
+			not = append(not, b.phrase(x))
 		} else {
 			not = append(not, builder{en: b.en}.word(x, false))
 		}
@@ -144,6 +145,16 @@ func (b builder) significant(words []string) []string {
 	return out
 }
 
+// stemmed reports whether the English analyzer changes w: "pods" is "pod",
+// "KubePodCrashLooping" is "kubepodcrashloop"; "disk" stays "disk".
+func (b builder) stemmed(w string) bool {
+	if b.en == nil {
+		return true
+	}
+	toks := b.en.Analyze([]byte(w))
+	return len(toks) != 1 || string(toks[0].Term) != strings.ToLower(w)
+}
+
 // names matches a query that is a page's whole name: its title, file
 // name, first heading or an alert, in any case, spaced or camel case.
 func names(text string) []query.Query {
@@ -162,17 +173,21 @@ func names(text string) []query.Query {
 	return out
 }
 
-// proximity matches the free-text words as a phrase, to rank pages that
-// have them together above pages that merely have them all.
-func proximity(text string) query.Query {
-	d := query.NewDisjunctionQuery(nil)
-	for _, f := range []fieldBoost{{fTitle, boostTitle}, {fHeadings, boostHeadings}, {fBody, boostProximity}} {
-		p := query.NewMatchPhraseQuery(text)
-		p.SetField(f.field)
-		p.SetBoost(f.boost)
-		d.AddQuery(p)
+// proximityText returns the free-text words of q that, next to each
+// other, make a page more relevant: the complete words (the last one may
+// still be being typed), when there are two or more that count.
+func (b builder) proximityText(q Query) string {
+	if b.alts != nil {
+		return ""
 	}
-	return d
+	complete := q.Words
+	if q.Prefix && len(complete) > 0 {
+		complete = complete[:len(complete)-1]
+	}
+	if len(b.significant(complete)) < 2 {
+		return ""
+	}
+	return strings.Join(complete, " ")
 }
 
 // word matches one free-text word in any text field.
@@ -188,8 +203,10 @@ func (b builder) word(w string, prefix bool) query.Query {
 		d.AddQuery(q)
 	}
 	// The word as typed, unstemmed: "adjustments" ranks the page that says
-	// so above pages that only adjust.
-	if isIdentifier(w) {
+	// so above pages that only adjust. Where stemming leaves the word as
+	// it is, the body match says as much, and a common word's second long
+	// list of pages would cost a third of the search.
+	if isIdentifier(w) && (b.alts != nil || b.stemmed(w)) {
 		d.AddQuery(keyword(fWords, w, boostExactWord))
 	}
 	if q := ident(fAlertText, w, boostAlertPart); q != nil {
@@ -262,7 +279,7 @@ func ident(field, w string, boost float64) query.Query {
 }
 
 // phrase matches a quoted phrase in the title, headings, body or code.
-func phrase(ph string) query.Query {
+func (b builder) phrase(ph string) query.Query {
 	d := query.NewDisjunctionQuery(nil)
 	for _, f := range []fieldBoost{{fTitle, boostTitle}, {fHeadings, boostHeadings}, {fBody, boostText}, {fCode, boostText}} {
 		p := query.NewMatchPhraseQuery(ph)

@@ -28,6 +28,7 @@ type realWiki struct {
 	docs []*wiki.Document
 	byP  map[wiki.Path]*wiki.Document
 	df   map[string]int // lower-cased word → pages containing it
+	low  []string       // each page's body text, lower-cased
 	dir  string
 }
 
@@ -79,6 +80,7 @@ func loadRealWiki() (*realWiki, error) {
 		return nil, err
 	}
 	for _, d := range w.docs {
+		w.low = append(w.low, strings.ToLower(d.Text))
 		seen := map[string]bool{}
 		for _, word := range words(allText(d)) {
 			if !seen[word] {
@@ -251,8 +253,8 @@ func (w *realWiki) distinctivePhrase(d *wiki.Document, n int) (string, []string)
 	best, bestOn := "", []string(nil)
 	for _, c := range ws[:min(len(ws), 5)] {
 		var on []string
-		for _, o := range w.docs {
-			if strings.Contains(strings.ToLower(o.Text), strings.ToLower(c.text)) {
+		for i, o := range w.docs {
+			if strings.Contains(w.low[i], strings.ToLower(c.text)) {
 				on = append(on, string(o.Path))
 			}
 		}
@@ -314,11 +316,12 @@ func (w *realWiki) distinctiveWord(d *wiki.Document) string {
 	return best
 }
 
-// typo makes a one-letter mistake in a word, of the kind k: a dropped
-// letter, a wrong letter or a doubled letter, away from the ends.
+// oneLetterTypo makes a typing mistake in a word, of the kind k: a
+// dropped letter, a wrong letter, a doubled letter or two neighbours
+// swapped, away from the ends.
 func oneLetterTypo(word string, k int) string {
 	i := len(word) / 2
-	switch k % 3 {
+	switch k % 4 {
 	case 0:
 		return word[:i] + word[i+1:]
 	case 1:
@@ -327,13 +330,19 @@ func oneLetterTypo(word string, k int) string {
 			c = 'a'
 		}
 		return word[:i] + string(c) + word[i+1:]
-	default:
+	case 2:
 		return word[:i] + string(word[i]) + word[i:]
+	default:
+		if word[i-1] == word[i] {
+			i++ // swapping equal letters changes nothing
+		}
+		return word[:i-1] + string(word[i]) + string(word[i-1]) + word[i+1:]
 	}
 }
 
-// TestRelevance_Typo checks that a one-letter typo in a page's most
-// distinctive word still finds the page in the top 3 for most pages.
+// TestRelevance_Typo checks that a typo in a page's most distinctive word
+// (a letter dropped, wrong, doubled, or two swapped) still finds the page
+// in the top 3 for most pages.
 func TestRelevance_Typo(t *testing.T) {
 	w := MustRealWiki(t)
 	tried, found, fuzzy := 0, 0, 0
@@ -370,8 +379,9 @@ func TestRelevance_Typo(t *testing.T) {
 	}
 }
 
-// minTypoShare is the share of pages a one-letter typo must still find.
-const minTypoShare = 0.80
+// minTypoShare is the share of pages a one-letter typo must still find
+// (98% when last measured: 331 of 337, transpositions included).
+const minTypoShare = 0.90
 
 // TestRelevance_Filters checks filters and exclusions against a scan of the
 // documents.
@@ -464,6 +474,52 @@ func TestRelevance_Filters(t *testing.T) {
 						break
 					}
 				}
+			}
+		})
+	}
+}
+
+// TestRelevance_Incident keeps the queries tuned on during development,
+// searches an on-call engineer would type, each with the page that must be
+// in the top 3 (first, when first is set).
+func TestRelevance_Incident(t *testing.T) {
+	w := MustRealWiki(t)
+	const pm = "postmortems/public/"
+	for _, tt := range []struct {
+		query, want string
+		first       bool
+	}{
+		{"KubePodCrashLoping", "runbooks/kubernetes/KubePodCrashLooping.md", true},
+		{"kube-pod-crash-looping", "runbooks/kubernetes/KubePodCrashLooping.md", true},
+		{"kube pod crash looping", "runbooks/kubernetes/KubePodCrashLooping.md", true},
+		{"crash looping", "runbooks/kubernetes/KubePodCrashLooping.md", false},
+		{"etcd no leader", "runbooks/etcd/etcdNoLeader.md", true},
+		{"pleg", "runbooks/kubernetes/KubeletPlegDurationHigh.md", false},
+		{"fsync", "runbooks/etcd/etcdHighFsyncDurations.md", false},
+		{"conntrack", "runbooks/node/NodeHighNumberConntrackEntriesUsed.md", false},
+		{"clock skew", "runbooks/node/NodeClockSkewDetected.md", false},
+		{"cpu throttling", "runbooks/kubernetes/CPUThrottlingHigh.md", true},
+		{"too many pods", "runbooks/kubernetes/KubeletTooManyPods.md", false},
+		{"remote write behind", "runbooks/prometheus/PrometheusRemoteWriteBehind.md", true},
+		{"alertmanager config inconsistent", "runbooks/alertmanager/AlertmanagerConfigInconsistent.md", true},
+		{"Watchdog", "runbooks/general/Watchdog.md", true},
+		{"targetdown", "runbooks/general/TargetDown.md", true},
+		{"filesystem space filling up", "runbooks/node/NodeFilesystemSpaceFillingUp.md", true},
+		{"persistent volume filling", "runbooks/kubernetes/KubePersistentVolumeFillingUp.md", true},
+		{"cloudflare regex", pm + "a0e252d3-10a6-4345-84c3-f271124e2d7b.md", false},
+		{"waf backtracking", pm + "a0e252d3-10a6-4345-84c3-f271124e2d7b.md", false},
+		{"zookeeper kazoo", pm + "655ee350-a86f-424b-89c5-f80cc0fe527e.md", true},
+		{"leap second futex", pm + "5bce5ed8-a675-4b38-8825-5ec0e41e0d1b.md", true},
+		{"CLOCK_REALTIME", pm + "5bce5ed8-a675-4b38-8825-5ec0e41e0d1b.md", false},
+		{"gentoo github", pm + "cd8e3b5f-7b97-4af5-8986-28e2bf663805.md", true},
+		{"kinesis us-east-1", pm + "217ee689-0975-41e9-9080-0d89838812d7.md", false},
+		{"production database deleted by accident", pm + "b4b5957d-2c5f-4db4-b866-8d82da25bd93.md", false},
+		{"zookeper", pm + "655ee350-a86f-424b-89c5-f80cc0fe527e.md", false},
+	} {
+		t.Run(tt.query, func(t *testing.T) {
+			got := w.top(t, tt.query, 3)
+			if tt.first && (len(got) == 0 || got[0] != tt.want) || !slices.Contains(got, tt.want) {
+				t.Errorf("Search(%q) = %v, want %s %s", tt.query, got, tt.want, map[bool]string{true: "first", false: "in the top 3"}[tt.first])
 			}
 		})
 	}

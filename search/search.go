@@ -13,7 +13,6 @@ import (
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/analysis/lang/en"
 	"github.com/blevesearch/bleve/v2/search"
-	"github.com/blevesearch/bleve/v2/search/query"
 
 	"github.com/opswiki/opswiki/wiki"
 )
@@ -49,13 +48,11 @@ type FacetCount = wiki.FacetCount
 // back into ("service:x"). Each is a prefix of the terms of fFacets.
 var facetNames = []string{"kind", "service", "tag", "owner", "severity", "status"}
 
-// allFacetTerms is more than the distinct terms of fFacets in any wiki
-// this is built for, so every facet gets its top values.
-const allFacetTerms = 5000
-
 // Search runs a query. An empty query returns no hits; a query with only
-// filters lists the matching pages in path order. When nothing matches
-// exactly, it retries allowing typos. Returns EUNAVAILABLE once closed.
+// filters lists the matching pages in path order. When it finds little, it
+// searches again with the words that look misspelt corrected (correct.go).
+// Results are kept in a cache of recent results until the next Apply.
+// Returns EUNAVAILABLE once closed.
 func (ix *Index) Search(ctx context.Context, r Request) (*Result, error) {
 	start := time.Now()
 	if len(r.Query) > MaxQueryBytes {
@@ -68,16 +65,27 @@ func (ix *Index) Search(ctx context.Context, r Request) (*Result, error) {
 	if q.IsEmpty() {
 		return res, nil
 	}
+	if r.Limit <= 0 {
+		r.Limit = DefaultLimit
+	}
+	r.Limit, r.Offset = min(r.Limit, MaxLimit), min(max(r.Offset, 0), MaxOffset)
+	key, gen := cacheKey{r.Query, r.Limit, r.Offset, r.NoFacets}, ix.gen.Load()
+	if c := ix.cache.get(key, gen); c != nil {
+		res = copyResult(c)
+		res.TookMS = float64(time.Since(start).Microseconds()) / 1000
+		return res, nil
+	}
 	b := builder{en: ix.idx.Mapping().AnalyzerNamed(en.AnalyzerName)}
-	sr, err := ix.run(ctx, b, q, r)
+	sr, facets, err := ix.run(ctx, b, q, r)
 	if err == nil && sr.Total < fewHits && slices.ContainsFunc(q.Words, func(w string) bool { return fuzziness(w) > 0 }) {
 		// Finding little: perhaps a typo.
 		var alts map[string][]string
 		if alts, err = ix.corrections(q.Words); err == nil && alts != nil {
 			b.alts = alts
 			var fr *bleve.SearchResult
-			if fr, err = ix.run(ctx, b, q, r); err == nil && fr.Total > sr.Total {
-				sr, res.Fuzzy = fr, true
+			var ff *facetCounter
+			if fr, ff, err = ix.run(ctx, b, q, r); err == nil && fr.Total > sr.Total {
+				sr, facets, res.Fuzzy = fr, ff, true
 			}
 		}
 	}
@@ -97,56 +105,59 @@ func (ix *Index) Search(ctx context.Context, r Request) (*Result, error) {
 			Title:   title,
 			Kind:    kind,
 			Score:   h.Score,
-			Snippet: snippet(h.Fragments[fBody], h.Fragments[fCode]),
+			Snippet: snippet(h.Fragments),
 		})
 	}
-	if fr := sr.Facets[fFacets]; fr != nil && fr.Terms != nil {
-		// Terms come sorted by count, then term.
-		for _, t := range fr.Terms.Terms() {
-			name, value, ok := strings.Cut(t.Term, ":")
-			if ok && len(res.Facets[name]) < facetSize && slices.Contains(facetNames, name) {
-				res.Facets[name] = append(res.Facets[name], FacetCount{Term: value, Count: t.Count})
-			}
-		}
+	if facets != nil {
+		res.Facets = facets.result()
 	}
 	res.TookMS = float64(time.Since(start).Microseconds()) / 1000
+	ix.cache.put(key, gen, copyResult(res))
 	return res, nil
 }
 
-// run searches without highlighting, then loads and highlights only the
-// page of hits it returns: asking bleve for highlights makes every term
-// searcher decode match locations for every matching page, most of which
-// are never shown.
-func (ix *Index) run(ctx context.Context, b builder, q Query, r Request) (*bleve.SearchResult, error) {
-	limit := r.Limit
-	if limit <= 0 {
-		limit = DefaultLimit
+// run searches, then loads and highlights only the page of hits it
+// returns: asking bleve for highlights makes every term searcher decode
+// match locations for every matching page, most of which are never shown.
+// Facets are counted as hits are collected (facets.go); the best hits are
+// reranked by proximity (rerank.go).
+func (ix *Index) run(ctx context.Context, b builder, q Query, r Request) (*bleve.SearchResult, *facetCounter, error) {
+	from, size := r.Offset, r.Limit
+	prox := b.proximityText(q)
+	// Pages past the window keep their places, so paging stays consistent.
+	rerank := prox != "" && r.Offset < rerankWindow
+	if rerank {
+		from, size = 0, max(r.Offset+r.Limit, rerankWindow)
 	}
-	limit = min(limit, MaxLimit)
-	bq := b.build(q)
-	req := bleve.NewSearchRequestOptions(bq, limit, min(max(r.Offset, 0), MaxOffset), false)
+	req := bleve.NewSearchRequestOptions(b.build(q), size, from, false)
 	if len(q.Words) == 0 && len(q.Phrases) == 0 {
 		req.SortBy([]string{"_id"}) // every score is equal: list by path
 	}
+	var fc *facetCounter
+	sctx := ctx
 	if !r.NoFacets {
-		req.AddFacet(fFacets, bleve.NewFacetRequest(fFacets, allFacetTerms))
+		sctx = ix.facets.withFacets(ctx, &fc)
 	}
-	res, err := ix.idx.SearchInContext(ctx, req)
+	res, err := ix.idx.SearchInContext(sctx, req)
 	if err != nil || len(res.Hits) == 0 {
-		return res, err
+		return res, fc, err
 	}
-	ids := make([]string, len(res.Hits))
-	for i, h := range res.Hits {
-		ids[i] = h.ID
+	if rerank {
+		if err := ix.rerank(ctx, b, q, res.Hits[:min(len(res.Hits), rerankWindow)], prox); err != nil {
+			return nil, nil, err
+		}
+		res.Hits = res.Hits[min(r.Offset, len(res.Hits)):min(r.Offset+r.Limit, len(res.Hits))]
+		if len(res.Hits) == 0 {
+			return res, fc, nil
+		}
 	}
-	hq := query.NewConjunctionQuery([]query.Query{query.NewDocIDQuery(ids), bq})
-	hreq := bleve.NewSearchRequestOptions(hq, len(ids), 0, false)
+	hreq := bleve.NewSearchRequestOptions(b.matchesOn(q, hitIDs(res.Hits)), len(res.Hits), 0, false)
 	hreq.Fields = []string{fTitle, fKind}
 	hreq.Highlight = bleve.NewHighlightWithStyle(highlighterName)
-	hreq.Highlight.Fields = []string{fBody, fCode}
+	hreq.Highlight.Fields = snippetFields
 	hres, err := ix.idx.SearchInContext(ctx, hreq)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	byID := make(map[string]*search.DocumentMatch, len(hres.Hits))
 	for _, h := range hres.Hits {
@@ -161,27 +172,54 @@ func (ix *Index) run(ctx context.Context, b builder, q Query, r Request) (*bleve
 		}
 	}
 	res.Hits = hits
-	return res, nil
+	return res, fc, nil
 }
 
-// snippet picks the fragment that shows a match, body first, else the start
+func hitIDs(hits search.DocumentMatchCollection) []string {
+	ids := make([]string, len(hits))
+	for i, h := range hits {
+		ids[i] = h.ID
+	}
+	return ids
+}
+
+// snippetFields are the fields a snippet is taken from.
+var snippetFields = []string{fBody, fCode, fHeadings}
+
+// snippet picks a fragment showing a match in the body or a code block;
+// for a match in the headings only, the heading and then the start of the
+// body ("<mark>Mitigation</mark> · Pod is in CrashLoop…"); else the start
 // of the body. bleve's html fragment formatter escapes the text around the
 // <mark> tags it adds (v2.5.7 format/html); checkSnippet makes sure of it
 // before the string is trusted as HTML.
-func snippet(body, code []string) template.HTML {
-	for _, frags := range [][]string{body, code} {
-		for _, f := range frags {
-			if strings.Contains(f, "<mark>") {
-				return checkSnippet(f)
+func snippet(frags map[string][]string) template.HTML {
+	marked := func(field string) string {
+		for _, s := range frags[field] {
+			if strings.Contains(s, "<mark>") {
+				return s
 			}
 		}
+		return ""
 	}
-	for _, frags := range [][]string{body, code} {
-		if len(frags) > 0 && frags[0] != "" {
-			return checkSnippet(frags[0])
+	for _, f := range []string{fBody, fCode} {
+		if s := marked(f); s != "" {
+			return checkSnippet(s)
 		}
 	}
-	return ""
+	var start template.HTML
+	for _, f := range []string{fBody, fCode} {
+		if fs := frags[f]; len(fs) > 0 && fs[0] != "" {
+			start = checkSnippet(fs[0])
+			break
+		}
+	}
+	if h := marked(fHeadings); h != "" {
+		if start == "" {
+			return checkSnippet(h)
+		}
+		return checkSnippet(h) + " · " + start
+	}
+	return start
 }
 
 // checkSnippet trusts a fragment as HTML only when nothing but <mark> and
