@@ -132,16 +132,25 @@ func (s *Server) handleAlert(c echo.Context) error {
 	if err != nil || strings.TrimSpace(name) == "" {
 		return wiki.Errorf(wiki.EINVALID, "The alert name is missing or malformed.")
 	}
-	runbooks := s.catalog.Graph().RunbooksForAlert(name)
-	if len(runbooks) == 1 {
-		return c.Redirect(http.StatusFound, runbooks[0].URL())
+	return s.choose(c, "alert", name, s.catalog.Graph().RunbooksForAlert(name), "runbook",
+		url.Values{"template": {"runbook"}, "alert": {name}, "title": {name}})
+}
+
+// choose redirects to the one page found, lists several, or offers to
+// write one from a template when there is none.
+func (s *Server) choose(c echo.Context, what, name string, pages []wiki.Path, createFor string, create url.Values) error {
+	if len(pages) == 1 {
+		return c.Redirect(http.StatusFound, pages[0].URL())
 	}
-	v := ChooserView{Layout: s.layout("Alert " + name), Heading: name, What: "alert", Pages: s.linkPages(runbooks)}
+	label := "Alert "
+	if what == "incident" {
+		label = "Incident "
+	}
+	v := ChooserView{Layout: s.layout(label + name), Heading: name, What: what, Pages: s.linkPages(pages)}
 	code := http.StatusOK
-	if len(runbooks) == 0 {
+	if len(pages) == 0 {
 		code = http.StatusNotFound
-		v.CreateFor = "runbook"
-		v.CreateURL = "/-/new?" + url.Values{"template": {"runbook"}, "alert": {name}, "title": {name}}.Encode()
+		v.CreateFor, v.CreateURL = createFor, "/-/new?"+create.Encode()
 	}
 	return s.html(c, code, "chooser", v)
 }
@@ -153,18 +162,8 @@ func (s *Server) handleIncident(c echo.Context) error {
 	if err != nil || strings.TrimSpace(id) == "" {
 		return wiki.Errorf(wiki.EINVALID, "The incident id is missing or malformed.")
 	}
-	pms := s.catalog.Graph().Incidents[strings.ToLower(strings.TrimSpace(id))]
-	if len(pms) == 1 {
-		return c.Redirect(http.StatusFound, pms[0].URL())
-	}
-	v := ChooserView{Layout: s.layout("Incident " + id), Heading: id, What: "incident", Pages: s.linkPages(pms)}
-	code := http.StatusOK
-	if len(pms) == 0 {
-		code = http.StatusNotFound
-		v.CreateFor = "postmortem"
-		v.CreateURL = "/-/new?" + url.Values{"template": {"postmortem"}, "incident": {id}}.Encode()
-	}
-	return s.html(c, code, "chooser", v)
+	return s.choose(c, "incident", id, s.catalog.Graph().Incidents[strings.ToLower(strings.TrimSpace(id))], "postmortem",
+		url.Values{"template": {"postmortem"}, "incident": {id}})
 }
 
 // ReportView is the content report: every problem in the wiki.
