@@ -1,6 +1,7 @@
 package search
 
 import (
+	"bytes"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -58,15 +59,23 @@ func normKeyword(s string) string { return strings.ToLower(strings.TrimSpace(s))
 type identAnalyzerImpl struct{}
 
 func (identAnalyzerImpl) Analyze(in []byte) analysis.TokenStream {
-	var out analysis.TokenStream
+	spans := identSpans(string(in))
+	out := make(analysis.TokenStream, 0, len(spans))
+	tokens := make([]analysis.Token, len(spans)) // one allocation for the wholes
 	pos := 0
-	for _, sp := range identSpans(string(in)) {
-		whole := string(in[sp.start:sp.end])
-		if len(whole) > maxTokenBytes {
+	for _, sp := range spans {
+		raw := in[sp.start:sp.end]
+		if len(raw) > maxTokenBytes {
 			continue // base64 blobs and the like only bloat the index
 		}
+		t := &tokens[pos]
 		pos++
-		out = append(out, &analysis.Token{Term: []byte(strings.ToLower(whole)), Start: sp.start, End: sp.end, Position: pos, Type: analysis.AlphaNumeric})
+		*t = analysis.Token{Term: bytes.ToLower(raw), Start: sp.start, End: sp.end, Position: pos, Type: analysis.AlphaNumeric}
+		out = append(out, t)
+		if !mayHaveParts(raw) {
+			continue
+		}
+		whole := string(raw)
 		parts := identParts(whole)
 		if len(parts) < 2 || len(parts) > maxIdentParts {
 			continue
@@ -76,6 +85,17 @@ func (identAnalyzerImpl) Analyze(in []byte) analysis.TokenStream {
 		}
 	}
 	return out
+}
+
+// mayHaveParts is a quick test for what identParts would split: prose
+// words ("pods", "Pods") have no underscore, joiner or inner capital.
+func mayHaveParts(b []byte) bool {
+	for i, c := range b {
+		if c >= 0x80 || c == '_' || isJoiner(rune(c)) || i > 0 && 'A' <= c && c <= 'Z' {
+			return true
+		}
+	}
+	return false
 }
 
 // identSegments returns the pieces of an identifier between joiners that

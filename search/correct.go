@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/index/scorch"
 	index "github.com/blevesearch/bleve_index_api"
 )
 
@@ -40,6 +42,9 @@ func (ix *Index) corrections(words []string) (map[string][]string, error) {
 	r, err := adv.Reader()
 	if err != nil {
 		return nil, err
+	}
+	if snap, ok := r.(*scorch.IndexSnapshot); ok && snap == nil {
+		return nil, bleve.ErrorIndexClosed // closed since the search
 	}
 	defer r.Close()
 	fr, ok := r.(index.IndexReaderFuzzy)

@@ -3,6 +3,9 @@ package main_test
 import (
 	"context"
 	"encoding/json"
+	"io"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -10,6 +13,8 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
+
+	main "github.com/opswiki/opswiki/cmd/opswiki"
 )
 
 // suggestRunbooks are alert runbooks shaped like the prometheus-operator
@@ -241,5 +246,55 @@ func TestSearchAPISuggest(t *testing.T) {
 		if len(res.Hits) < 2 || res.Hits[0].Path != "runbooks/kubernetes/KubePodCrashLooping" {
 			t.Errorf("%s: hits %+v, want the runbook first and the note after", name, res.Hits)
 		}
+	}
+}
+
+// TestSearchIndexLifecycle checks what happens to a damaged index: the
+// server starts and serves pages at once, rebuilds the index from git in
+// the background, and /readyz turns ready once search has caught up; and
+// opswiki reindex rebuilds it offline, after which a start serves search
+// at once without rebuilding.
+func TestSearchIndexLifecycle(t *testing.T) {
+	s := MustSuggestServer(t)
+	s.Stop(t)
+	data := s.Data
+
+	// Garbage instead of every segment file.
+	n := 0
+	_ = filepath.Walk(filepath.Join(data, "index"), func(p string, fi os.FileInfo, err error) error {
+		if err == nil && filepath.Ext(p) == ".zap" {
+			n++
+			mustWrite(t, p, strings.Repeat("x", int(fi.Size())))
+		}
+		return nil
+	})
+	if n == 0 {
+		t.Fatal("no segment files to damage")
+	}
+	s = MustServe(t, data)
+	if code, _, _ := s.Get(t, "/runbooks/kubernetes/KubePodCrashLooping"); code != 200 {
+		t.Errorf("page view while the index rebuilds: %d", code)
+	}
+	s.WaitReady(t)
+	if r := s.Search(t, "KubePodCrashLooping", 1); len(r.Hits) != 1 || r.Hits[0].Path != "runbooks/kubernetes/KubePodCrashLooping" {
+		t.Errorf("search after the rebuild: %+v", r.Hits)
+	}
+	if !strings.Contains(s.logs.String(), "recreating it empty") {
+		t.Errorf("the damaged index was not reported:\n%s", s.logs.String())
+	}
+	s.Stop(t)
+
+	cfg := main.DefaultConfig()
+	cfg.Data = data
+	var out strings.Builder
+	if err := (&main.Main{Config: cfg, Stderr: io.Discard}).Reindex(context.Background(), &out); err != nil {
+		t.Fatalf("reindex: %v\n%s", err, out.String())
+	}
+	s = MustServe(t, data)
+	if code, _, body := s.Get(t, "/readyz"); code != 200 {
+		t.Errorf("readyz right after a reindex: %d %s", code, body)
+	}
+	if r := s.Search(t, "kubepodnotready", 1); len(r.Hits) != 1 {
+		t.Errorf("search after reindex: %+v", r.Hits)
 	}
 }
