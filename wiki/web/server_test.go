@@ -2,7 +2,6 @@ package web_test
 
 import (
 	"context"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -75,18 +74,7 @@ func MustServer(tb testing.TB, files map[string]string) *httptest.Server {
 
 func get(tb testing.TB, ts *httptest.Server, method, path string, header ...string) (*http.Response, string) {
 	tb.Helper()
-	req, _ := http.NewRequest(method, ts.URL+path, nil)
-	for i := 0; i+1 < len(header); i += 2 {
-		req.Header.Set(header[i], header[i+1])
-	}
-	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err := client.Do(req)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp, string(b)
+	return send(tb, ts, method, path, "", nil, header...)
 }
 
 func TestAttachments(t *testing.T) {
