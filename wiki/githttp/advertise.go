@@ -8,14 +8,15 @@ import (
 )
 
 // Capabilities. Upload-pack: multi_ack_detailed is what git needs to
-// negotiate over stateless HTTP; shallow and deepen-* are advertised so
+// negotiate over stateless HTTP; thin-pack lets a fetch get deltas on
+// objects the client has; shallow and deepen-* are advertised so
 // that git sends its depth request and prints our refusal, rather than its
 // own vaguer "does not support shallow"; filter is not, so partial clones
 // fall back to full ones with a warning. Receive-pack: no "no-thin", as
 // thin packs are completed against the repository; no "atomic" or
 // "push-options", which are not implemented.
 const (
-	uploadCaps  = "multi_ack_detailed side-band-64k ofs-delta shallow deepen-since deepen-not deepen-relative no-progress"
+	uploadCaps  = "multi_ack_detailed side-band-64k thin-pack ofs-delta shallow deepen-since deepen-not deepen-relative no-progress"
 	receiveCaps = "report-status delete-refs side-band-64k quiet ofs-delta"
 )
 

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-git/go-git/v5/plumbing"
@@ -103,8 +104,8 @@ func parseUploadRequest(r io.Reader) (*uploadRequest, error) {
 // pack, while git over stateless HTTP sends rounds of haves first and
 // expects only ACK/NAK lines back (multi_ack_detailed) until "done"; with
 // a pack after the NAK a fetch with more than 16 haves fails. The
-// negotiation is answered here, the objects are chosen from the history
-// by the store, and go-git's encoder writes the pack.
+// negotiation is answered here; the store chooses the objects and writes
+// the pack.
 func (h *Handler) uploadPack(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	body, closeBody, err := requestBody(r, maxRequestBytes)
@@ -174,13 +175,15 @@ func (h *Handler) answerUpload(w http.ResponseWriter, r *http.Request, req *uplo
 		return
 	}
 	rc := http.NewResponseController(w)
-	var data io.Writer = w
+	out := stallWriter{w: w, rc: rc}
+	defer func() { _ = rc.SetWriteDeadline(time.Time{}) }()
+	var data io.Writer = out
 	var progress io.Writer
 	band, small := sideband(req.caps)
 	if band {
-		data = bandWriter{w: w, band: bandData, small: small}
+		data = bandWriter{w: out, band: bandData, small: small}
 		if !req.caps["no-progress"] {
-			progress = flushed{bandWriter{w: w, band: bandProgress, small: small}, rc}
+			progress = flushed{bandWriter{w: out, band: bandProgress, small: small}, rc}
 		}
 	}
 	release, err := acquire(r.Context(), h.packs)
@@ -188,10 +191,11 @@ func (h *Handler) answerUpload(w http.ResponseWriter, r *http.Request, req *uplo
 		return
 	}
 	defer release()
-	// Whole side-band packets, not one per write of the encoder.
+	// Whole side-band packets, not one per write of the pack writer.
 	buf := bufio.NewWriterSize(data, maxPktPayload-1)
 	stats, err := h.store.SendPack(r.Context(), buf, gitstore.SendRequest{
-		Wants: req.wants, Haves: common, OfsDelta: req.caps["ofs-delta"], Progress: progress})
+		Wants: req.wants, Haves: common, OfsDelta: req.caps["ofs-delta"], ThinPack: req.caps["thin-pack"],
+		Progress: progress})
 	if err == nil {
 		err = buf.Flush()
 	}
@@ -209,7 +213,33 @@ func (h *Handler) answerUpload(w http.ResponseWriter, r *http.Request, req *uplo
 		pw.flush()
 	}
 	h.log.Debug("upload-pack", "wants", len(req.wants), "haves", len(req.haves), "common", len(common),
-		"objects", stats.Objects, "commits", stats.Commits, "took", since(start), "user", identity(r))
+		"objects", stats.Objects, "commits", stats.Commits, "deltas", stats.Deltas, "reused", stats.Reused, "bytes", stats.Bytes,
+		"took", since(start), "user", identity(r))
+}
+
+// sendStall is how long the pack waits for a client that stops reading
+// it before the connection is dropped. The server has no write timeout,
+// which would cut off slow but steady clones of a large wiki; without
+// this, a client that stops reading would keep one of the few pack slots
+// (maxConcurrentPacks) forever.
+var sendStall atomic.Int64 // nanoseconds; defaultSendStall when 0
+
+const defaultSendStall = 2 * time.Minute
+
+// stallWriter moves the connection's write deadline sendStall ahead of
+// each write.
+type stallWriter struct {
+	w  io.Writer
+	rc *http.ResponseController
+}
+
+func (s stallWriter) Write(p []byte) (int, error) {
+	stall := time.Duration(sendStall.Load())
+	if stall == 0 {
+		stall = defaultSendStall
+	}
+	_ = s.rc.SetWriteDeadline(time.Now().Add(stall))
+	return s.w.Write(p)
 }
 
 // flushed sends each write to the client at once, for progress lines.

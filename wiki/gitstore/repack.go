@@ -43,8 +43,10 @@ type RepackStats struct {
 // It never removes an object that is not in a pack written and fsynced
 // before; packs already there are left alone (git gc may be run offline
 // to recombine them). It runs alongside saves and pushes: an object
-// written while it runs stays loose until the next run. Clones in progress
-// (SendPack) finish before loose files are removed.
+// written while it runs stays loose until the next run. A clone or fetch
+// that is choosing its objects (SendPack) finishes choosing before loose
+// files are removed; one already sending reads an object that went from
+// the pack Repack wrote first.
 func (s *Store) Repack(ctx context.Context) (RepackStats, error) {
 	var st RepackStats
 	loose, removed, err := s.scanObjects()
@@ -76,8 +78,8 @@ func (s *Store) Repack(ctx context.Context) (RepackStats, error) {
 	}
 	st.Pack = name
 	s.Refresh()
-	// Readers with their own view of the repository (SendPack) do not
-	// know the new pack; let them finish before their objects move.
+	// A clone choosing its objects does not know the new pack; let it
+	// finish choosing before the objects it found loose move.
 	s.sendMu.Lock()
 	defer s.sendMu.Unlock()
 	dirs := make(map[string]bool)
