@@ -24,6 +24,7 @@ import (
 //
 // A Path never starts with "/", never contains "." or ".." segments, empty
 // segments, NUL or other control characters, and never reaches into ".git".
+// A path a write adds or changes also passes CheckWritePath (pathrule.go).
 type Path string
 
 // indexNames are the file names that make a file its folder's page, in order
@@ -37,6 +38,12 @@ func IndexNames() []string { return append([]string(nil), indexNames...) }
 // ParsePath validates and cleans s as a repository file path. It accepts
 // backslash-free, relative paths; a leading "/" is removed. It returns an
 // EINVALID error for anything that escapes the repository or names .git.
+//
+// ParsePath is the rule for naming files that may already exist: a
+// repository brought from elsewhere can hold names git refuses today
+// ("GIT~1") or that the wiki's routes take ("healthz.md"), and those stay
+// readable, movable and deletable. Writing a file is held to the stricter
+// CheckWritePath.
 func ParsePath(s string) (Path, error) {
 	s = strings.TrimPrefix(s, "/")
 	if s == "" {

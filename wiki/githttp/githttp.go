@@ -44,9 +44,9 @@ type Config struct {
 	AfterPush func(ctx context.Context) error
 	// Agent names the server to clients ("opswiki/1.2").
 	Agent string
-	// MaxPageBytes bounds a pushed page, as a save in the browser is
-	// bounded; 1 MiB when zero.
-	MaxPageBytes int64
+	// Gate checks every file a push adds or changes, as it checks every
+	// other write: the path rule, the size limits, the documents.
+	Gate wiki.Gate
 }
 
 // Handler serves Prefix and everything under it.
@@ -79,9 +79,6 @@ func New(cfg Config) *Handler {
 	}
 	if cfg.Agent == "" {
 		cfg.Agent = "opswiki"
-	}
-	if cfg.MaxPageBytes <= 0 {
-		cfg.MaxPageBytes = 1 << 20
 	}
 	cfg.Agent = strings.Map(func(r rune) rune {
 		if r <= ' ' || r > '~' {

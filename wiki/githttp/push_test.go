@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/opswiki/opswiki/wiki"
 	"github.com/opswiki/opswiki/wiki/githttp"
 )
 
@@ -83,7 +84,9 @@ func TestPushThinPack(t *testing.T) {
 // TestPushRefused covers what a push to main may not do. Each refusal is
 // printed by git, leaves main where it was and writes no file at all.
 func TestPushRefused(t *testing.T) {
-	r := MustRepo(t, func(c *githttp.Config) { c.MaxPushBytes, c.MaxPageBytes = 200<<10, 8<<10 })
+	r := MustRepo(t, func(c *githttp.Config) {
+		c.MaxPushBytes, c.Gate = 200<<10, wiki.Gate{MaxPageBytes: 8 << 10, MaxFileBytes: 100 << 10}
+	})
 	work := r.Clone(t)
 	cases := []struct {
 		name  string

@@ -177,8 +177,8 @@ func (h *Handler) check(ctx context.Context, in *gitstore.Incoming, c *command, 
 	if !c.new.IsZero() {
 		typ, err := in.Check(ctx, c.new)
 		if err != nil {
-			rep.msg("error: " + wiki.ErrorMessage(err))
-			c.refuse("missing or malformed objects")
+			rep.problem("error: " + wiki.ErrorMessage(err))
+			c.refuse("the push holds objects git refuses; see the messages above")
 			return
 		}
 		if strings.HasPrefix(c.name, "refs/heads/") && typ != plumbing.CommitObject {
@@ -229,49 +229,65 @@ func (h *Handler) check(ctx context.Context, in *gitstore.Incoming, c *command, 
 	}
 }
 
-// validate checks every page the push adds or changes between old and new
-// (the result, not each commit on the way) and prints its problems; it
-// returns how many errors there are. Paths the wiki cannot name are
-// errors too.
+// validate checks every file the push adds or changes between old and
+// new (the result, not each commit on the way) through the gate every
+// write to the wiki passes, prints its problems, and returns how many
+// errors there are. Files that only go away are not checked, so a bad
+// name can always be deleted.
 func (h *Handler) validate(ctx context.Context, in *gitstore.Incoming, old, new plumbing.Hash, rep *reporter) (int, error) {
 	changes, err := in.Diff(ctx, old, new)
 	if err != nil {
 		return 0, err
 	}
 	errs := 0
+	now := time.Now()
 	for _, c := range changes {
 		if c.Kind == wiki.Deleted {
 			continue
 		}
-		if _, err := wiki.ParsePath(string(c.Path)); err != nil {
-			errs++
-			rep.problem(fmt.Sprintf("error: %q: %s", string(c.Path), wiki.ErrorMessage(err)))
-			continue
-		}
-		if !c.Path.IsPage() {
+		if err := wiki.CheckWritePath(c.Path); err != nil {
+			errs++ // before reading anything of a file that may not be
+			rep.problem(pathProblem(c.Path, err))
 			continue
 		}
 		content, err := in.ReadBlob(ctx, c.Blob)
 		if err != nil {
 			return 0, err
 		}
-		if int64(len(content)) > h.cfg.MaxPageBytes {
-			errs++
-			rep.problem(fmt.Sprintf("error: %s: the page is larger than %d KiB (--max-page-kb); split it into several pages", c.Path, h.cfg.MaxPageBytes>>10))
-			continue
-		}
+		doc, err := h.cfg.Gate.CheckFile(c.Path, content)
 		var ve *wiki.ValidationError
-		if err := wiki.Validate(c.Path, content); errors.As(err, &ve) {
+		switch {
+		case errors.As(err, &ve):
 			for _, p := range ve.Problems {
 				errs++
 				rep.problem(formatProblem(p))
 			}
+		case err != nil:
+			errs++
+			rep.problem(pathProblem(c.Path, err))
 		}
-		for _, p := range wiki.ParseDocument(c.Path, content).Warnings() {
-			rep.problem(formatProblem(p))
+		if doc == nil {
+			continue
+		}
+		// Links are not checked here: the pages they lead to may come
+		// with the same push. The page view and the report show them.
+		for _, p := range wiki.Problems(doc, nil, now) {
+			if p.Severity == wiki.SeverityWarning {
+				rep.problem(formatProblem(p))
+			}
 		}
 	}
 	return errs, nil
+}
+
+// pathProblem prints a refused path as "error: path: why", whether or not
+// the message already starts with the path.
+func pathProblem(p wiki.Path, err error) string {
+	msg := wiki.ErrorMessage(err)
+	if !strings.HasPrefix(msg, string(p)+": ") {
+		msg = string(p) + ": " + msg
+	}
+	return "error: " + strings.ReplaceAll(msg, "\n", " ")
 }
 
 // formatProblem prints a problem as compilers do: "error: path:line: text".

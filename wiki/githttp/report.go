@@ -13,6 +13,9 @@ type reporter struct {
 	small    bool // plain side-band: 1000-byte packets
 	report   bool
 	problems int
+	// said holds the problem lines sent: refs sharing a refused object
+	// report it once.
+	said map[string]bool
 }
 
 // msg sends one line for the client to print. Without side-band there is
@@ -23,9 +26,16 @@ func (r *reporter) msg(line string) {
 	}
 }
 
-// problem sends a problem line, up to maxProblems, then a note that
+// problem sends a problem line once, up to maxProblems, then a note that
 // more were left out.
 func (r *reporter) problem(line string) {
+	if r.said[line] {
+		return
+	}
+	if r.said == nil {
+		r.said = make(map[string]bool)
+	}
+	r.said[line] = true
 	r.problems++
 	switch {
 	case r.problems <= maxProblems:

@@ -1,7 +1,6 @@
 package gitstore
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -9,7 +8,6 @@ import (
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/format/idxfile"
-	"github.com/go-git/go-git/v5/plumbing/format/packfile"
 
 	"github.com/opswiki/opswiki/wiki"
 )
@@ -29,8 +27,12 @@ type Incoming struct {
 	objs    map[plumbing.Hash]gitObject
 	trees   map[plumbing.Hash][]treeEntry
 	commits map[plumbing.Hash]*commitInfo
-	// reach holds, per checked tip, the pushed objects it reaches.
-	reach map[plumbing.Hash][]plumbing.Hash
+	// state and links record Check's verdict on each pushed object and
+	// the pushed objects it names, so objects shared by many refs are
+	// checked once and Accept writes exactly what the accepted refs reach.
+	state map[plumbing.Hash]checkState
+	links map[plumbing.Hash][]plumbing.Hash
+	fail  map[plumbing.Hash]error
 	bytes int64
 	// raw is the pack as received, entries where each object is in it,
 	// and bases the repository's objects its deltas are based on (a thin
@@ -38,15 +40,24 @@ type Incoming struct {
 	raw     []byte
 	entries []idxfile.Entry
 	bases   map[plumbing.Hash]gitObject
+	// types caches the types of repository objects pushed trees name;
+	// baseTrees the stored tree each pushed commit is compared with.
+	types     map[plumbing.Hash]plumbing.ObjectType
+	baseTrees map[plumbing.Hash]plumbing.Hash
 }
 
 // ReceivePack reads a pushed pack of at most maxBytes from r into memory
 // and parses it, resolving deltas against objects already in the
 // repository, so thin packs (git push sends them by default) work. Nothing
-// is written. Returns ETOOLARGE over the limit and EINVALID for a pack that
-// cannot be read. An empty r (a push that only deletes refs) gives an empty
-// Incoming.
+// is written. No object may unpack to more than maxBytes, and the whole
+// push to no more than inflateLimit(maxBytes). Returns ETOOLARGE over a
+// limit and EINVALID for a pack that cannot be read. An empty r (a push
+// that only deletes refs) gives an empty Incoming.
 func (s *Store) ReceivePack(ctx context.Context, r io.Reader, maxBytes int64) (*Incoming, error) {
+	return s.receivePack(ctx, r, maxBytes, packLimits{object: maxBytes, total: inflateLimit(maxBytes)})
+}
+
+func (s *Store) receivePack(ctx context.Context, r io.Reader, maxBytes int64, lim packLimits) (*Incoming, error) {
 	data, err := io.ReadAll(io.LimitReader(r, maxBytes+1))
 	if err != nil {
 		return nil, fmt.Errorf("read pushed pack: %w", err)
@@ -55,25 +66,40 @@ func (s *Store) ReceivePack(ctx context.Context, r io.Reader, maxBytes int64) (*
 		return nil, &wiki.Error{Code: wiki.ETOOLARGE, Message: fmt.Sprintf("The push is larger than the server's limit of %d MiB.", maxBytes>>20)}
 	}
 	in := &Incoming{s: s, objs: make(map[plumbing.Hash]gitObject), trees: make(map[plumbing.Hash][]treeEntry),
-		commits: make(map[plumbing.Hash]*commitInfo), reach: make(map[plumbing.Hash][]plumbing.Hash), bytes: int64(len(data)),
-		raw: data, bases: make(map[plumbing.Hash]gitObject)}
+		commits: make(map[plumbing.Hash]*commitInfo), bytes: int64(len(data)), raw: data, bases: make(map[plumbing.Hash]gitObject),
+		state: make(map[plumbing.Hash]checkState), links: make(map[plumbing.Hash][]plumbing.Hash), fail: make(map[plumbing.Hash]error),
+		types: make(map[plumbing.Hash]plumbing.ObjectType), baseTrees: make(map[plumbing.Hash]plumbing.Hash)}
 	if len(data) == 0 {
 		return in, nil
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	p, err := packfile.NewParserWithStorage(packfile.NewScanner(bytes.NewReader(data)), overlay{in}, (*entryRecorder)(in))
-	if err == nil {
-		_, err = p.Parse()
-	}
-	if errors.Is(err, packfile.ErrEmptyPackfile) {
-		return in, nil
-	}
-	if err != nil {
+	pack, err := parsePack(ctx, data, lim, s.readAny)
+	var limit *errPackLimit
+	switch {
+	case errors.As(err, &limit):
+		return nil, &wiki.Error{Code: wiki.ETOOLARGE, Message: limit.msg, Err: err}
+	case ctx.Err() != nil:
+		return nil, ctx.Err()
+	case err != nil:
 		return nil, &wiki.Error{Code: wiki.EINVALID, Message: fmt.Sprintf("The pushed pack could not be read: %v.", err), Err: err}
 	}
+	for _, o := range pack.objs {
+		in.objs[o.hash] = o
+	}
+	in.entries, in.bases = pack.entries, pack.bases
 	return in, nil
+}
+
+// inflateLimit is how much a push of at most maxBytes may unpack to in
+// memory: deltas make an honest pack unpack to several times its size (a
+// history of small edits to large trees), while a hostile one of zlib
+// bombs and copy-only deltas would unpack to thousands of times its size.
+// Eight times the limit, and at least 64 MiB, keeps the first and bounds
+// the second.
+func inflateLimit(maxBytes int64) int64 {
+	return max(8*maxBytes, 64<<20)
 }
 
 // Objects returns how many objects the push holds.
@@ -156,9 +182,11 @@ func (in *Incoming) IsAncestor(ctx context.Context, old, new plumbing.Hash) (boo
 }
 
 // Check verifies that every object tip reaches is in the push or in the
-// repository, and that pushed commits and trees are well formed (what git
-// fsck --strict would refuse is refused), and returns tip's type. Returns
-// EINVALID.
+// repository, of the type that names it, and that pushed objects are what
+// git fsck --strict accepts: well-formed commits, tags and trees, tree
+// entries git can check out everywhere (no .git in any of its guises, no
+// .gitmodules link) and .gitmodules git may read. It returns tip's type.
+// Objects shared by several tips are checked once. Returns EINVALID.
 func (in *Incoming) Check(ctx context.Context, tip plumbing.Hash) (plumbing.ObjectType, error) {
 	var typ plumbing.ObjectType
 	if o, ok := in.objs[tip]; ok {
@@ -166,77 +194,10 @@ func (in *Incoming) Check(ctx context.Context, tip plumbing.Hash) (plumbing.Obje
 	} else if typ = in.s.ObjectType(tip); typ == plumbing.InvalidObject {
 		return typ, invalid("The push names %s, which is neither in the pushed pack nor in the repository.", tip)
 	}
-	if _, done := in.reach[tip]; done {
+	if _, ok := in.objs[tip]; !ok {
 		return typ, nil
 	}
-	var list []plumbing.Hash
-	seen := map[plumbing.Hash]bool{tip: true}
-	stack := []plumbing.Hash{tip}
-	visit := func(h plumbing.Hash, what string) error {
-		if seen[h] {
-			return nil
-		}
-		seen[h] = true
-		if _, ok := in.objs[h]; ok {
-			stack = append(stack, h)
-			return nil
-		}
-		if !in.s.hasObject(h) {
-			return invalid("The push is incomplete: %s %s is neither in the pushed pack nor in the repository.", what, h)
-		}
-		return nil
-	}
-	for len(stack) > 0 {
-		if err := ctx.Err(); err != nil {
-			return typ, err
-		}
-		h := stack[len(stack)-1]
-		stack = stack[:len(stack)-1]
-		o, ok := in.objs[h]
-		if !ok {
-			continue // tip itself, already in the repository
-		}
-		list = append(list, h)
-		var err error
-		switch o.typ {
-		case plumbing.CommitObject:
-			var ci *commitInfo
-			if ci, err = in.commit(h); err == nil {
-				if err = checkCommit(h, o.data); err == nil {
-					if err = visit(ci.tree, "tree"); err == nil {
-						for _, p := range ci.parents {
-							if err = visit(p, "commit"); err != nil {
-								break
-							}
-						}
-					}
-				}
-			}
-		case plumbing.TreeObject:
-			if err = checkTree(h, o.data); err == nil {
-				var entries []treeEntry
-				if entries, err = in.tree(h); err == nil {
-					for _, e := range entries {
-						if e.isDir() || e.isFile() {
-							if err = visit(e.hash, "object"); err != nil {
-								break
-							}
-						}
-					}
-				}
-			}
-		case plumbing.TagObject:
-			var t *tagInfo
-			if t, err = decodeTagInfo(h, o.data); err == nil {
-				err = visit(t.target, "object")
-			}
-		}
-		if err != nil {
-			return typ, err
-		}
-	}
-	in.reach[tip] = list
-	return typ, nil
+	return typ, in.walk(ctx, tip)
 }
 
 // Accept writes the pushed objects the given tips reach (each must have
@@ -249,15 +210,25 @@ func (in *Incoming) Check(ctx context.Context, tip plumbing.Hash) (plumbing.Obje
 func (in *Incoming) Accept(ctx context.Context, tips ...plumbing.Hash) error {
 	seen := make(map[plumbing.Hash]bool)
 	var objs []gitObject
+	var stack []plumbing.Hash
 	for _, tip := range tips {
-		list, ok := in.reach[tip]
-		if !ok {
+		if _, ok := in.objs[tip]; !ok || seen[tip] {
+			continue
+		}
+		if in.state[tip] != checkedGood {
 			return fmt.Errorf("accept %s: not checked", tip)
 		}
-		for _, h := range list {
-			if !seen[h] {
-				seen[h] = true
-				objs = append(objs, in.objs[h])
+		seen[tip] = true
+		stack = append(stack, tip)
+	}
+	for len(stack) > 0 {
+		h := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		objs = append(objs, in.objs[h])
+		for _, c := range in.links[h] {
+			if !seen[c] {
+				seen[c] = true
+				stack = append(stack, c)
 			}
 		}
 	}

@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"time"
 
 	"github.com/go-git/go-git/v5/plumbing"
 
@@ -153,64 +152,9 @@ type RefUpdate struct {
 // commit that does not descend from Old; ECONFLICT for a name that clashes
 // with an existing ref; EUNAVAILABLE when another process holds the lock.
 func (s *Store) UpdateRefs(ctx context.Context, updates []RefUpdate, who wiki.Signature, subject string) []error {
-	errs := make([]error, len(updates))
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
-	for i, u := range updates {
-		if err := ctx.Err(); err != nil {
-			errs[i] = err
-			continue
-		}
-		errs[i] = s.updateRefLocked(u, who, subject)
-	}
-	return errs
-}
-
-func (s *Store) updateRefLocked(u RefUpdate, who wiki.Signature, subject string) error {
-	if msg := ValidRefName(u.Name); msg != "" {
-		return invalid("%s: %s.", u.Name, msg)
-	}
-	switch {
-	case u.Old == u.New:
-		return nil
-	case u.Name == mainRef && u.New.IsZero():
-		return invalid("main is the wiki and cannot be deleted.")
-	case u.Name == mainRef && !u.Old.IsZero():
-		ok, err := isAncestor(context.Background(), s, u.Old, u.New)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			return &wiki.Error{Code: wiki.EINVALID, Message: "main only moves forward: the new commit does not descend from the current one (non-fast-forward)."}
-		}
-	}
-	if !u.New.IsZero() && !s.hasObject(u.New) {
-		return invalid("%s: there is no object %s in the repository.", u.Name, u.New)
-	}
-	if u.Old.IsZero() {
-		if err := s.checkRefClash(u.Name); err != nil {
-			return err
-		}
-	}
-	if who.When.IsZero() {
-		who.When = time.Now()
-	}
-	return s.casRef(u.Name, u.Old, u.New, who, subject, nil)
-}
-
-// checkRefClash refuses a new ref whose name is a folder of an existing
-// ref, or has an existing ref as a folder: git cannot store both.
-func (s *Store) checkRefClash(name string) error {
-	refs, _, err := s.Refs()
-	if err != nil {
-		return err
-	}
-	for _, r := range refs {
-		if strings.HasPrefix(r.Name, name+"/") || strings.HasPrefix(name, r.Name+"/") {
-			return &wiki.Error{Code: wiki.ECONFLICT, Message: fmt.Sprintf("%s clashes with the existing ref %s.", name, r.Name)}
-		}
-	}
-	return nil
+	return s.updateRefsLocked(ctx, updates, who, subject)
 }
 
 // deleteRefLocked removes a ref whose lock the caller holds: first from
@@ -250,54 +194,7 @@ func (s *Store) removeEmptyRefDirs(dir string) {
 // rewritePackedRefs writes packed-refs without name (and its peeled line)
 // through packed-refs.lock.
 func (s *Store) rewritePackedRefs(name string) error {
-	path := filepath.Join(s.dir, "packed-refs")
-	lock := path + ".lock"
-	f, err := acquireLock("packed-refs", lock)
-	if err != nil {
-		return err
-	}
-	done := false
-	defer func() {
-		if !done {
-			f.Close()
-			os.Remove(lock)
-		}
-	}()
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return fmt.Errorf("read packed-refs: %w", err)
-	}
-	var out bytes.Buffer
-	skipPeeled := false
-	for line := range bytes.Lines(data) {
-		t := bytes.TrimRight(line, "\n")
-		if len(t) > 0 && t[0] == '^' && skipPeeled {
-			continue
-		}
-		skipPeeled = false
-		if _, n, ok := bytes.Cut(t, []byte{' '}); ok && len(t) > 0 && t[0] != '#' && string(n) == name {
-			skipPeeled = true
-			continue
-		}
-		out.Write(line)
-	}
-	if _, err := f.Write(out.Bytes()); err != nil {
-		return fmt.Errorf("write packed-refs.lock: %w", err)
-	}
-	if err := f.Chmod(0o644); err != nil {
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		return fmt.Errorf("sync packed-refs.lock: %w", err)
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(lock, path); err != nil {
-		return fmt.Errorf("replace packed-refs: %w", err)
-	}
-	done = true
-	return syncDir(s.dir)
+	return s.dropPackedRefs(map[string]bool{name: true})
 }
 
 // isAncestor reports whether old is new or one of its ancestors, walking
