@@ -1,6 +1,7 @@
 package markdown_test
 
 import (
+	"context"
 	"testing"
 
 	"github.com/opswiki/opswiki/wiki/markdown"
@@ -16,7 +17,7 @@ func BenchmarkRender(b *testing.B) {
 		b.ReportAllocs()
 		b.SetBytes(int64(len(body)))
 		for b.Loop() {
-			if _, err := r.Render("runbooks/pg.md", "blob", 1, body, res); err != nil {
+			if _, err := r.Render(context.Background(), "runbooks/pg.md", "blob", body, res); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -26,7 +27,7 @@ func BenchmarkRender(b *testing.B) {
 		b.ReportAllocs()
 		b.SetBytes(int64(len(body)))
 		for b.Loop() {
-			if _, err := r.Render("runbooks/pg.md", "blob", 1, body, res); err != nil {
+			if _, err := r.Render(context.Background(), "runbooks/pg.md", "blob", body, res); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -36,7 +37,7 @@ func BenchmarkRender(b *testing.B) {
 		b.ReportAllocs()
 		b.RunParallel(func(pb *testing.PB) {
 			for pb.Next() {
-				if _, err := r.Render("runbooks/pg.md", "blob", 1, body, res); err != nil {
+				if _, err := r.Render(context.Background(), "runbooks/pg.md", "blob", body, res); err != nil {
 					b.Error(err)
 					return
 				}

@@ -1,6 +1,7 @@
 package markdown_test
 
 import (
+	"context"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -37,7 +38,7 @@ func TestCorpora(t *testing.T) {
 			t.Errorf("%s: %v", rel, perr)
 			return nil
 		}
-		res, err := r.Render(p, "", 0, stripFrontMatter(b), nil)
+		res, err := r.Render(context.Background(), p, "", stripFrontMatter(b), nil)
 		if err != nil {
 			t.Errorf("%s: %v", rel, err)
 			return nil

@@ -1,6 +1,7 @@
 package markdown_test
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -26,6 +27,22 @@ func newFakeResolver(paths ...wiki.Path) *fakeResolver {
 		}
 	}
 	return f
+}
+
+// add creates files, remove deletes them, as commits would.
+func (f *fakeResolver) add(paths ...wiki.Path) {
+	for _, p := range paths {
+		f.files[p] = true
+		for d := p.Dir(); d != ""; d = d.Dir() {
+			f.files[d] = true
+		}
+	}
+}
+
+func (f *fakeResolver) remove(paths ...wiki.Path) {
+	for _, p := range paths {
+		delete(f.files, p)
+	}
 }
 
 func (f *fakeResolver) Exists(p wiki.Path) bool {
@@ -76,7 +93,7 @@ var defaultFiles = []wiki.Path{
 func mustRender(tb testing.TB, path wiki.Path, body string) *markdown.Result {
 	tb.Helper()
 	r := markdown.New(markdown.Options{CacheBytes: -1})
-	res, err := r.Render(path, "", 0, []byte(body), newFakeResolver(defaultFiles...))
+	res, err := r.Render(context.Background(), path, "", []byte(body), newFakeResolver(defaultFiles...))
 	if err != nil {
 		tb.Fatalf("Render(%q): %v", body, err)
 	}
@@ -126,6 +143,8 @@ func contains(tb testing.TB, out string, wants ...string) {
 		}
 	}
 }
+
+func contains1(out, want string) bool { return strings.Contains(out, want) }
 
 func lacks(tb testing.TB, out string, bad ...string) {
 	tb.Helper()

@@ -12,9 +12,11 @@ import (
 )
 
 // htmlRenderer writes the nodes whose output decides whether a page is
-// safe: links, images, headings, raw HTML. It writes only what the
+// safe: links, images, headings, raw HTML, code. It writes only what the
 // transformer decided, escaping every value.
-type htmlRenderer struct{}
+type htmlRenderer struct {
+	st *state
+}
 
 func (r htmlRenderer) RegisterFuncs(reg renderer.NodeRendererFuncRegisterer) {
 	reg.Register(ast.KindHeading, r.heading)
@@ -24,6 +26,7 @@ func (r htmlRenderer) RegisterFuncs(reg renderer.NodeRendererFuncRegisterer) {
 	reg.Register(ast.KindRawHTML, r.rawHTML)
 	reg.Register(ast.KindHTMLBlock, r.htmlBlock)
 	reg.Register(ast.KindCodeBlock, r.codeBlock)
+	reg.Register(ast.KindFencedCodeBlock, r.fencedCode)
 	reg.Register(kindWikiLink, r.wikiLink)
 }
 
@@ -32,10 +35,9 @@ const externalRel = "nofollow noopener"
 // heading writes <hN id="x">text<a class="anchor" href="#x">#</a></hN>. The
 // anchor comes after the text so that pages without CSS, printouts and
 // copied text read "Mitigation #" rather than "#Mitigation".
-func (htmlRenderer) heading(w util.BufWriter, _ []byte, node ast.Node, entering bool) (ast.WalkStatus, error) {
+func (r htmlRenderer) heading(w util.BufWriter, _ []byte, node ast.Node, entering bool) (ast.WalkStatus, error) {
 	n := node.(*ast.Heading)
-	v, _ := n.Attribute(attrID)
-	id, _ := v.(string)
+	id, _ := r.st.decided[n].(string)
 	level := strconv.Itoa(n.Level)
 	if entering {
 		_, _ = w.WriteString("<h" + level)
@@ -54,9 +56,9 @@ func (htmlRenderer) heading(w util.BufWriter, _ []byte, node ast.Node, entering 
 	return ast.WalkContinue, nil
 }
 
-func (htmlRenderer) link(w util.BufWriter, _ []byte, node ast.Node, entering bool) (ast.WalkStatus, error) {
+func (r htmlRenderer) link(w util.BufWriter, _ []byte, node ast.Node, entering bool) (ast.WalkStatus, error) {
 	n := node.(*ast.Link)
-	li := infoOf(n)
+	li := r.st.linkInfo(n)
 	if li == nil {
 		// No decision means no link: fail closed and keep the text.
 		return ast.WalkContinue, nil
@@ -89,9 +91,9 @@ func writeLinkAttrs(w util.BufWriter, li *linkInfo, title []byte) {
 	}
 }
 
-func (htmlRenderer) image(w util.BufWriter, source []byte, node ast.Node, entering bool) (ast.WalkStatus, error) {
+func (r htmlRenderer) image(w util.BufWriter, source []byte, node ast.Node, entering bool) (ast.WalkStatus, error) {
 	n := node.(*ast.Image)
-	li := infoOf(n)
+	li := r.st.linkInfo(n)
 	if li == nil {
 		return ast.WalkContinue, nil
 	}
@@ -107,9 +109,9 @@ func (htmlRenderer) image(w util.BufWriter, source []byte, node ast.Node, enteri
 	return ast.WalkSkipChildren, nil
 }
 
-func (htmlRenderer) autoLink(w util.BufWriter, source []byte, node ast.Node, entering bool) (ast.WalkStatus, error) {
+func (r htmlRenderer) autoLink(w util.BufWriter, source []byte, node ast.Node, entering bool) (ast.WalkStatus, error) {
 	n := node.(*ast.AutoLink)
-	li := infoOf(n)
+	li := r.st.linkInfo(n)
 	if !entering {
 		return ast.WalkContinue, nil
 	}

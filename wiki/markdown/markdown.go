@@ -10,14 +10,15 @@
 package markdown
 
 import (
-	"bytes"
+	"context"
 	"fmt"
 	"html/template"
+	"time"
 
 	"github.com/opswiki/opswiki/wiki"
-	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/parser"
 	"github.com/yuin/goldmark/text"
+	"github.com/yuin/goldmark/util"
 )
 
 // Resolver answers the questions about the repository that rendering links
@@ -61,6 +62,12 @@ type Result struct {
 	Links []wiki.Path
 	// Broken holds every link to a page or file that does not exist.
 	Broken []BrokenLink
+	// Fallback is set when the body was not rendered as markdown but shown
+	// as plain text (FallbackSlow or FallbackComplex); HTML then starts
+	// with Notice, and TOC, Links and Broken are empty.
+	Fallback string
+	// Notice tells the reader why the page is shown as plain text.
+	Notice string
 }
 
 // Thresholds for Result.ShowTOC: a table of contents helps on pages that
@@ -70,8 +77,17 @@ const (
 	TOCMinBytes   = 1500
 )
 
-// DefaultCacheBytes is the cache size when Options.CacheBytes is zero.
-const DefaultCacheBytes = 64 << 20
+// Defaults for Options.
+const (
+	// DefaultCacheBytes is the cache size when Options.CacheBytes is zero.
+	DefaultCacheBytes = 64 << 20
+	// DefaultBudget is the wall time one render may take when
+	// Options.Budget is zero.
+	DefaultBudget = time.Second
+	// DefaultMemoryBudget is the estimated allocation one render may cause
+	// when Options.MemoryBudget is zero.
+	DefaultMemoryBudget = 40 << 20
+)
 
 // Options configures a Renderer.
 type Options struct {
@@ -81,18 +97,40 @@ type Options struct {
 	// ReservedIDs are element ids the page layout uses; headings never get
 	// them, so anchors and scripts keep working ("search" becomes "search-1").
 	ReservedIDs []string
+	// Budget bounds the wall time of one render; a body that takes longer
+	// is shown as plain text (FallbackSlow). 0 means DefaultBudget and a
+	// negative value removes the bound.
+	Budget time.Duration
+	// MemoryBudget bounds the memory, in bytes, that one render may
+	// allocate, as estimated from the body before parsing it: a body over
+	// it is shown as plain text (FallbackComplex), and code blocks are
+	// highlighted only while what is left allows. 0 means
+	// DefaultMemoryBudget and a negative value removes the bound.
+	MemoryBudget int64
 }
 
 // Renderer renders page bodies. It is safe for concurrent use.
 type Renderer struct {
-	md       goldmark.Markdown
+	parser   parser.Parser
 	cache    *cache
 	reserved []string
+	budget   time.Duration
+	memory   int64
+	lexers   *lexerCache
 }
 
 // New returns a Renderer.
 func New(opts Options) *Renderer {
-	r := &Renderer{md: newGoldmark(), reserved: append([]string(nil), opts.ReservedIDs...)}
+	r := &Renderer{reserved: append([]string(nil), opts.ReservedIDs...), budget: opts.Budget, memory: opts.MemoryBudget,
+		lexers: newLexerCache()}
+	// The transformer runs last, so it sees the final tree.
+	r.parser = newParser(util.Prioritized(transformer{}, 10000))
+	if r.budget == 0 {
+		r.budget = DefaultBudget
+	}
+	if r.memory == 0 {
+		r.memory = DefaultMemoryBudget
+	}
 	size := opts.CacheBytes
 	if size == 0 {
 		size = DefaultCacheBytes
@@ -104,37 +142,90 @@ func New(opts Options) *Renderer {
 }
 
 // Render renders the body of the page at path. blob is the body's identity
-// for the cache ("" renders without caching, for previews); gen must change
-// whenever the set of existing pages changes, so that links to missing pages
-// render again once the page is created. A nil res treats every link as
-// existing and wiki link targets as page names from the root.
-func (r *Renderer) Render(path wiki.Path, blob string, gen uint64, body []byte, res Resolver) (*Result, error) {
-	if blob == "" || r.cache == nil {
-		return r.render(path, body, res)
+// for the cache ("" renders without caching, for previews). A cached result
+// is used again as long as every answer res gave while rendering it is
+// still the same, so a page renders again when a page it links to is
+// created or deleted, and not when unrelated pages change. A nil res
+// treats every link as existing and wiki link targets as page names from
+// the root.
+//
+// Rendering stops when ctx is done, with ctx's error. A render that runs
+// over the time budget, or whose body is estimated to need more memory
+// than the memory budget, returns the body as plain text (see
+// Result.Fallback); such results are cached too, so a page that is slow to
+// render does not pay again on every view.
+func (r *Renderer) Render(ctx context.Context, path wiki.Path, blob string, body []byte, res Resolver) (*Result, error) {
+	if res == nil {
+		res = openResolver{}
 	}
-	key := cacheKey{path: path, blob: blob, gen: gen}
-	return r.cache.do(key, func() (*Result, error) { return r.render(path, body, res) })
+	if blob == "" || r.cache == nil {
+		out, err := r.render(ctx, path, body, res)
+		if err != nil {
+			return nil, err
+		}
+		return out.res, nil
+	}
+	key := cacheKey{path: path, blob: blob}
+	return r.cache.do(ctx, key, res, func() (*rendering, error) { return r.render(ctx, path, body, res) })
 }
 
 var stateKey = parser.NewContextKey()
 
-func (r *Renderer) render(path wiki.Path, body []byte, res Resolver) (*Result, error) {
-	if res == nil {
-		res = openResolver{}
+// rendering is a result with what it depends on, for the cache.
+type rendering struct {
+	res  *Result
+	deps []dep
+	// retry is set on results cut short by the time budget: the page may
+	// have been slow only because the machine was busy, so the cache tries
+	// again after a while.
+	retry bool
+}
+
+func (r *Renderer) render(ctx context.Context, path wiki.Path, body []byte, res Resolver) (out *rendering, err error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
 	}
-	st := &state{path: path, res: res, src: body, ids: newIDs(r.reserved), result: &Result{}}
+	left := int64(-1)
+	if r.memory > 0 {
+		left = r.memory - estimate(body)
+		if left < 0 {
+			return &rendering{res: plainResult(body, FallbackComplex)}, nil
+		}
+	}
+	m := newMeter(ctx, r.budget)
+	st := &state{path: path, res: res, src: body, ids: newIDs(r.reserved), result: &Result{}, meter: m,
+		lexers: r.lexers, highlightLeft: left}
+	defer func() {
+		v := recover()
+		if v == nil {
+			return
+		}
+		a, ok := v.(abort)
+		if !ok {
+			panic(v)
+		}
+		switch a.err {
+		case errSlow:
+			out, err = &rendering{res: plainResult(body, FallbackSlow), retry: true}, nil
+		case errComplex:
+			out, err = &rendering{res: plainResult(body, FallbackComplex)}, nil
+		default:
+			out, err = nil, a.err
+		}
+	}()
 	pc := parser.NewContext()
 	pc.Set(stateKey, st)
-	doc := r.md.Parser().Parse(text.NewReader(body), parser.WithContext(pc))
-	var buf bytes.Buffer
+	doc := r.parser.Parse(&meteredReader{Reader: text.NewReader(body), m: m}, parser.WithContext(pc))
+	buf := &meteredBuffer{m: m, max: outputFactor*len(body) + 1<<20}
 	buf.Grow(len(body) * 2)
-	if err := r.md.Renderer().Render(&buf, body, doc); err != nil {
+	if err := newHTMLRenderer(st).Render(buf, body, doc); err != nil {
 		return nil, fmt.Errorf("render %s: %w", path, err)
 	}
-	out := st.result
-	out.HTML = template.HTML(buf.String()) //nolint:gosec // written by this package's renderers, which escape everything
-	out.ShowTOC = len(out.TOC) >= TOCMinEntries && len(body) >= TOCMinBytes
-	return out, nil
+	m.check()
+	result := st.result
+	result.HTML = template.HTML(buf.String()) //nolint:gosec // written by this package's renderers, which escape everything
+	result.ShowTOC = len(result.TOC) >= TOCMinEntries && len(body) >= TOCMinBytes
+	return &rendering{res: result, deps: st.deps}, nil
 }
 
 // openResolver is the Resolver used when the caller has none: everything

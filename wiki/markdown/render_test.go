@@ -1,6 +1,7 @@
 package markdown_test
 
 import (
+	"context"
 	"reflect"
 	"strings"
 	"testing"
@@ -41,7 +42,7 @@ func TestHeadings(t *testing.T) {
 	})
 	t.Run("ReservedIDs", func(t *testing.T) {
 		r := markdown.New(markdown.Options{ReservedIDs: []string{"search", "content"}})
-		res, err := r.Render("x.md", "", 0, []byte("## Search\n\n## Content\n"), nil)
+		res, err := r.Render(context.Background(), "x.md", "", []byte("## Search\n\n## Content\n"), nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -189,7 +190,7 @@ func TestLinksAndBroken(t *testing.T) {
 
 func TestNilResolver(t *testing.T) {
 	r := markdown.New(markdown.Options{})
-	res, err := r.Render("a/b.md", "", 0, []byte("[[x/y]] [z](z.md) ![i](i.png)"), nil)
+	res, err := r.Render(context.Background(), "a/b.md", "", []byte("[[x/y]] [z](z.md) ![i](i.png)"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

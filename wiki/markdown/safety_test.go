@@ -1,12 +1,14 @@
 package markdown_test
 
 import (
+	"context"
 	"strings"
 	"testing"
 
 	"golang.org/x/net/html"
 
 	"github.com/opswiki/opswiki/wiki/markdown"
+	"github.com/opswiki/opswiki/wiki/markdown/markdowntest"
 )
 
 // nasty is markdown that tries to get script into the page, one way each.
@@ -97,10 +99,14 @@ func FuzzRender(f *testing.F) {
 		f.Add(tt.body)
 	}
 	f.Add(string(mustReadFile(f, "runbook.md")))
+	// The shapes that once made rendering slow, small enough to fuzz from.
+	for _, c := range markdowntest.Pathological {
+		f.Add(c.Body(max(c.Size/500, 3)))
+	}
 	r := markdown.New(markdown.Options{CacheBytes: -1})
 	res := newFakeResolver(defaultFiles...)
 	f.Fuzz(func(t *testing.T, body string) {
-		out, err := r.Render("runbooks/db/page.md", "", 0, []byte(body), res)
+		out, err := r.Render(context.Background(), "runbooks/db/page.md", "", []byte(body), res)
 		if err != nil {
 			t.Fatal(err)
 		}

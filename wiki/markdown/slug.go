@@ -25,16 +25,25 @@ func Slug(s string) string {
 	return b.String()
 }
 
-// ids hands out unique heading ids: the second "Mitigation" becomes
-// "mitigation-1", the third "mitigation-2", as on GitHub.
+// ids hands out unique heading ids the way GitHub does: the second
+// "Mitigation" becomes "mitigation-1", the third "mitigation-2", and a
+// heading whose own slug is "mitigation-1" after those becomes
+// "mitigation-1-1".
+//
+// next keeps, per base slug, the last suffix it handed out, so each call
+// resumes where the previous one for that base stopped. A suffix is skipped
+// only when an id of that exact form is already taken, and an id
+// "base-N" has one such form, so a page of n headings costs O(n) map
+// operations however its headings repeat or collide.
 type ids struct {
-	used map[string]bool
+	// last maps every id taken to the last suffix tried with it as base.
+	last map[string]int
 }
 
 func newIDs(reserved []string) *ids {
-	d := &ids{used: make(map[string]bool, len(reserved)+8)}
+	d := &ids{last: make(map[string]int, len(reserved)+8)}
 	for _, id := range reserved {
-		d.used[id] = true
+		d.last[id] = 0
 	}
 	return d
 }
@@ -47,10 +56,18 @@ func (d *ids) next(text string) string {
 	if base == "" {
 		base = fallbackID
 	}
-	id := base
-	for i := 1; d.used[id]; i++ {
-		id = base + "-" + strconv.Itoa(i)
+	n, taken := d.last[base]
+	if !taken {
+		d.last[base] = 0
+		return base
 	}
-	d.used[id] = true
-	return id
+	for {
+		n++
+		id := base + "-" + strconv.Itoa(n)
+		if _, ok := d.last[id]; !ok {
+			d.last[base] = n
+			d.last[id] = 0
+			return id
+		}
+	}
 }

@@ -3,8 +3,10 @@ package markdown
 import (
 	"bytes"
 	"net/url"
+	"sort"
 	"strings"
 
+	"github.com/alecthomas/chroma/v2"
 	"github.com/opswiki/opswiki/wiki"
 	"github.com/yuin/goldmark/ast"
 	"github.com/yuin/goldmark/parser"
@@ -21,6 +23,53 @@ type state struct {
 	ids    *ids
 	result *Result
 	seen   map[wiki.Path]bool
+	meter  *meter
+
+	// asked and deps record every question put to res, and its answer,
+	// so that a cached result can be checked cheaply against the wiki as
+	// it is now instead of rendered again.
+	asked map[depKey]bool
+	deps  []dep
+
+	// newlines holds the offsets of the body's line ends, built the first
+	// time a line number is needed.
+	newlines []int
+
+	lexers *lexerCache
+	// highlightLeft is the memory budget left for highlighting code
+	// (negative: no bound); slowLookups counts lexer lookups that had to
+	// match file name patterns; lexersSeen holds the lexers looked at.
+	highlightLeft int64
+	slowLookups   int
+	lexersSeen    map[chroma.Lexer]*seenLexer
+
+	// delimParent and delimCount count the emphasis delimiters of the
+	// inline block being parsed.
+	delimParent ast.Node
+	delimCount  int
+
+	// links is the reader goldmark's link parser reads through, one per
+	// render.
+	links linkReader
+
+	// decided holds what the transformer decided for the renderer: a
+	// heading's id, a link's *linkInfo, a fenced code block's *codeInfo.
+	decided map[ast.Node]any
+}
+
+// decide records a decision of the transformer for the renderer. Kept
+// apart from the tree, decisions cannot be forged by what authors write.
+func (st *state) decide(n ast.Node, v any) {
+	if st.decided == nil {
+		st.decided = make(map[ast.Node]any)
+	}
+	st.decided[n] = v
+}
+
+// stateOf returns the render's state, or nil when a parse runs without one.
+func stateOf(pc parser.Context) *state {
+	st, _ := pc.Get(stateKey).(*state)
+	return st
 }
 
 // linkInfo is what the transformer decided about a link or image; the
@@ -31,17 +80,8 @@ type linkInfo struct {
 	external bool
 }
 
-// Attribute names under which the transformer leaves its decisions. The
-// parser never sets attributes (parser.WithAttribute is off), so authors
-// cannot forge them.
-var (
-	attrLink = []byte("opswiki-link")
-	attrID   = []byte("id")
-)
-
-func infoOf(n ast.Node) *linkInfo {
-	v, _ := n.Attribute(attrLink)
-	li, _ := v.(*linkInfo)
+func (st *state) linkInfo(n ast.Node) *linkInfo {
+	li, _ := st.decided[n].(*linkInfo)
 	return li
 }
 
@@ -49,7 +89,7 @@ func infoOf(n ast.Node) *linkInfo {
 type transformer struct{}
 
 func (transformer) Transform(doc *ast.Document, _ text.Reader, pc parser.Context) {
-	st, _ := pc.Get(stateKey).(*state)
+	st := stateOf(pc)
 	if st == nil {
 		return
 	}
@@ -61,18 +101,23 @@ func (transformer) Transform(doc *ast.Document, _ text.Reader, pc parser.Context
 		if !entering {
 			return ast.WalkContinue, nil
 		}
+		st.meter.tick()
 		switch n := n.(type) {
 		case *ast.Heading:
 			headings = append(headings, n)
 		case *ast.Link, *ast.Image, *ast.AutoLink, *wikiLink:
 			nodes = append(nodes, n)
-		case *ast.CodeBlock, *ast.FencedCodeBlock, *ast.CodeSpan, *ast.HTMLBlock, *ast.RawHTML:
+		case *ast.FencedCodeBlock:
+			st.code(n)
+			return ast.WalkSkipChildren, nil
+		case *ast.CodeBlock, *ast.CodeSpan, *ast.HTMLBlock, *ast.RawHTML:
 			return ast.WalkSkipChildren, nil
 		}
 		return ast.WalkContinue, nil
 	})
 	st.headings(headings)
 	for _, n := range nodes {
+		st.meter.tick()
 		switch n := n.(type) {
 		case *ast.Link:
 			st.link(n, string(unescape(n.Destination)), false)
@@ -95,9 +140,10 @@ func (st *state) headings(hs []*ast.Heading) {
 		}
 	}
 	for i, h := range hs {
+		st.meter.tick()
 		txt := plainText(h, st.src)
 		id := st.ids.next(txt)
-		h.SetAttribute(attrID, id)
+		st.decide(h, id)
 		if h.Level > 3 || (i == 0 && h.Level == 1 && h1 == 1) {
 			continue
 		}
@@ -109,24 +155,24 @@ func (st *state) link(n ast.Node, dest string, image bool) {
 	clean, kind := classify(dest)
 	switch kind {
 	case urlEmpty:
-		n.SetAttribute(attrLink, &linkInfo{})
+		st.decide(n, &linkInfo{})
 	case urlFragment:
-		n.SetAttribute(attrLink, &linkInfo{href: escapeURL(clean)})
+		st.decide(n, &linkInfo{href: escapeURL(clean)})
 	case urlExternal:
 		if image && !strings.HasPrefix(strings.ToLower(clean), "http") {
 			unwrap(n)
 			return
 		}
-		n.SetAttribute(attrLink, &linkInfo{href: escapeURL(clean), external: true})
+		st.decide(n, &linkInfo{href: escapeURL(clean), external: true})
 	case urlRelative:
-		t, ok := resolve(st.res, st.path, clean, image)
+		t, ok := resolve(st, st.path, clean, image)
 		if !ok {
 			unwrap(n)
 			return
 		}
 		li := &linkInfo{href: t.href}
 		st.record(n, clean, t.path, t.page, t.exists, li)
-		n.SetAttribute(attrLink, li)
+		st.decide(n, li)
 	default:
 		unwrap(n)
 	}
@@ -144,7 +190,7 @@ func (st *state) autoLink(n *ast.AutoLink) {
 		n.Parent().ReplaceChild(n.Parent(), n, s)
 		return
 	}
-	n.SetAttribute(attrLink, &linkInfo{href: escapeURL(clean), external: true})
+	st.decide(n, &linkInfo{href: escapeURL(clean), external: true})
 }
 
 func (st *state) wikiLink(n *wikiLink) {
@@ -157,7 +203,7 @@ func (st *state) wikiLink(n *wikiLink) {
 		n.href = frag
 		return
 	}
-	p, ok := st.res.LookupName(st.path, name)
+	p, ok := st.LookupName(st.path, name)
 	if !ok {
 		n.href = "/-/new?path=" + url.QueryEscape(name)
 		n.missing = true
@@ -210,7 +256,44 @@ func (st *state) line(n ast.Node) int {
 	if pos < 0 || pos > len(st.src) {
 		return 0
 	}
-	return bytes.Count(st.src[:pos], []byte{'\n'}) + 1
+	if st.newlines == nil {
+		st.newlines = make([]int, 0, bytes.Count(st.src, []byte{'\n'}))
+		for i, c := range st.src {
+			if c == '\n' {
+				st.newlines = append(st.newlines, i)
+			}
+		}
+	}
+	// Line ends before pos, plus one.
+	return sort.SearchInts(st.newlines, pos) + 1
+}
+
+// Exists implements Resolver for the render's own use, recording the
+// question and its answer.
+func (st *state) Exists(p wiki.Path) bool {
+	ok := st.res.Exists(p)
+	st.ask(dep{arg: string(p), ok: ok})
+	return ok
+}
+
+// LookupName implements Resolver for the render's own use, recording the
+// question and its answer.
+func (st *state) LookupName(from wiki.Path, target string) (wiki.Path, bool) {
+	p, ok := st.res.LookupName(from, target)
+	st.ask(dep{name: true, arg: target, path: p, ok: ok})
+	return p, ok
+}
+
+func (st *state) ask(d dep) {
+	key := depKey{d.name, d.arg}
+	if st.asked[key] {
+		return
+	}
+	if st.asked == nil {
+		st.asked = make(map[depKey]bool)
+	}
+	st.asked[key] = true
+	st.deps = append(st.deps, d)
 }
 
 // unwrap replaces a link or image that may not be written with its text.

@@ -29,16 +29,24 @@ func (n *wikiLink) Dump(source []byte, level int) {
 	ast.DumpHelper(n, source, level, map[string]string{"Target": n.target, "Label": n.label}, nil)
 }
 
-// wikiLinkParser parses wiki links. A link lives on one line and holds no
-// brackets; anything else is left to the ordinary link parser. In a table,
-// where "|" splits cells, authors write [[target\|label]].
+// wikiLinkParser parses wiki links. A link lives on one line, holds no
+// brackets and is at most maxWikiLink bytes long; anything else is left to
+// the ordinary link parser. In a table, where "|" splits cells, authors
+// write [[target\|label]].
 type wikiLinkParser struct{}
+
+// maxWikiLink bounds what the parser reads looking for "]]": without it, a
+// line of "[[" would be read to its end from every one of them.
+const maxWikiLink = 1024
 
 var wikiTrigger = []byte{'['}
 
 func (wikiLinkParser) Trigger() []byte { return wikiTrigger }
 
 func (wikiLinkParser) Parse(_ ast.Node, block text.Reader, pc parser.Context) ast.Node {
+	if st := stateOf(pc); st != nil {
+		st.meter.tick()
+	}
 	if pc.IsInLinkLabel() {
 		return nil
 	}
@@ -46,7 +54,7 @@ func (wikiLinkParser) Parse(_ ast.Node, block text.Reader, pc parser.Context) as
 	if len(line) < 5 || line[1] != '[' {
 		return nil
 	}
-	end := bytes.Index(line[2:], []byte("]]"))
+	end := bytes.Index(line[2:min(len(line), 2+maxWikiLink+2)], []byte("]]"))
 	if end < 0 {
 		return nil
 	}

@@ -28,9 +28,10 @@ type Layout struct {
 	// AuthOn shows the account link: the same for everyone, since pages
 	// are cached whole and must not carry who is looking.
 	AuthOn bool
-	// CloneURL is the path of the git repository ("/wiki.git"), shown in
-	// the footer; a line of app.js makes it absolute. It is a path, not a
-	// URL, so cached pages do not depend on the host they were asked by.
+	// CloneURL is the git repository's address, shown in the footer: the
+	// base URL's when one is set, else the path "/wiki.git", which a line
+	// of app.js makes absolute, so cached pages do not depend on the host
+	// they were asked by.
 	CloneURL string
 	// Styles and Scripts are extra static files a page needs, such as the
 	// editor's.
@@ -55,6 +56,8 @@ func (s *Server) parseTemplates(fsys fs.FS) (map[string]*template.Template, erro
 		"static":  s.static.URL,
 		"short":   shortID,
 		"nameURL": wiki.NameURL,
+		// The search index escapes every snippet and adds only <mark>.
+		"snippet": func(s string) template.HTML { return template.HTML(s) }, //nolint:gosec // see above
 	}
 	base, err := template.New("layout.html").Funcs(funcs).ParseFS(fsys, "layout.html")
 	if err != nil {
@@ -77,10 +80,15 @@ func (s *Server) layout(title string) Layout {
 		AuthOn: s.accounts != nil && s.accounts.AccessMode() != "none", CloneURL: s.cloneURL()}
 }
 
-// cloneURL returns the repository's path when git is served.
+// cloneURL returns the repository's address when git is served: absolute
+// with --base-url, else a path that app.js completes with the address the
+// browser used (cached pages must not depend on the Host they were asked by).
 func (s *Server) cloneURL() string {
 	if s.git == nil {
 		return ""
+	}
+	if s.base != nil {
+		return s.base.String() + "/wiki.git"
 	}
 	return "/wiki.git"
 }
