@@ -93,7 +93,8 @@
   // whole for every host name; show the address this browser used.
   function showCloneURL() {
     document.querySelectorAll("a[data-clone]").forEach(function (a) {
-      a.textContent = location.origin + a.getAttribute("href");
+      var href = a.getAttribute("href");
+      a.textContent = href.charAt(0) === "/" ? location.origin + href : href;
     });
   }
 

@@ -2,7 +2,6 @@ package wiki
 
 import (
 	"context"
-	"net/http"
 	"strings"
 	"time"
 )
@@ -66,16 +65,6 @@ func (u *User) Signature(now time.Time) Signature {
 	return Signature{Name: u.Name, Email: email, When: now}
 }
 
-// Authenticator identifies who makes a request, the same way for the
-// browser, the JSON API and git over HTTP.
-type Authenticator interface {
-	// Identify returns the request's user, or nil for an anonymous request.
-	// Returns EUNAUTHORIZED for credentials that are present but wrong.
-	Identify(r *http.Request) (*User, error)
-	// AnonymousRole is what a request without credentials may do.
-	AnonymousRole() Role
-}
-
 type userKey struct{}
 
 // WithUser returns a context carrying the request's user.
@@ -96,21 +85,4 @@ type TokenInfo struct {
 	Name     string
 	Created  time.Time
 	LastUsed time.Time
-}
-
-// Accounts is what the web pages for signing in and managing tokens need.
-type Accounts interface {
-	// AccessMode is "none", "users" or "proxy".
-	AccessMode() string
-	// CheckPassword verifies a password, counting failed attempts.
-	CheckPassword(r *http.Request, name, password string) error
-	// StartSession signs the user in on this browser; EndSession signs out.
-	StartSession(w http.ResponseWriter, r *http.Request, name string)
-	EndSession(w http.ResponseWriter, r *http.Request)
-	// CreateToken makes a token for user and returns it, once.
-	CreateToken(user, name string) (string, error)
-	// RevokeToken deletes a token of owner ("" for any owner).
-	RevokeToken(owner, id string) error
-	// ListTokens returns owner's tokens ("" for everyone's).
-	ListTokens(owner string) []TokenInfo
 }

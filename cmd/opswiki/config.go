@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -40,6 +41,16 @@ type Config struct {
 	MaxUploadMB int
 	// MaxPushMB bounds a git push's pack, held in memory while it is checked.
 	MaxPushMB int
+	// BaseURL is the wiki's public address; requests for other host names
+	// are refused, and absolute links use it.
+	BaseURL string
+	// ReadHeaderTimeout and IdleTimeout bound a request's headers and an
+	// idle keep-alive connection; BodyTimeout how long a request body may
+	// stall, and BodyMinRateKB the KiB per second it must average.
+	ReadHeaderTimeout time.Duration
+	IdleTimeout       time.Duration
+	BodyTimeout       time.Duration
+	BodyMinRateKB     int
 
 	// Access control (SPEC §7).
 	UsersFile     string
@@ -69,6 +80,11 @@ func DefaultConfig() Config {
 		MaxPushMB:     512,
 		DefaultRole:   "editor",
 		SessionTTL:    30 * 24 * time.Hour,
+
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		BodyTimeout:       30 * time.Second,
+		BodyMinRateKB:     1,
 	}
 }
 
@@ -89,7 +105,12 @@ func (c *Config) flagSet(name string, serve bool) *flag.FlagSet {
 		fs.StringVar(&c.UsersFile, "users", c.UsersFile, "htpasswd file of users with bcrypt passwords (htpasswd -B), for --auth users")
 		fs.StringVar(&c.RolesFile, "roles", c.RolesFile, "YAML file of role (reader, editor, admin) to user names")
 		fs.BoolVar(&c.AnonymousRead, "anonymous-read", c.AnonymousRead, "let anyone read without signing in")
-		fs.StringVar(&c.TrustedProxy, "trusted-proxy", c.TrustedProxy, "comma-separated addresses or CIDRs whose X-Forwarded-User is believed, for --auth proxy")
+		fs.StringVar(&c.TrustedProxy, "trusted-proxy", c.TrustedProxy, "comma-separated addresses or CIDRs of proxies whose X-Forwarded-For gives the client's address (for sign-in throttling) and, for --auth proxy, whose X-Forwarded-User is believed")
+		fs.StringVar(&c.BaseURL, "base-url", c.BaseURL, "the wiki's public address, such as https://wiki.example.com: requests for other host names are refused (421), and links in feeds and clone instructions use it")
+		fs.DurationVar(&c.ReadHeaderTimeout, "read-header-timeout", c.ReadHeaderTimeout, "how long a client may take to send a request's headers")
+		fs.DurationVar(&c.IdleTimeout, "idle-timeout", c.IdleTimeout, "how long an idle keep-alive connection stays open")
+		fs.DurationVar(&c.BodyTimeout, "body-timeout", c.BodyTimeout, "how long a request body (save, upload, git push) may stall before it is cut off; 0 for never")
+		fs.IntVar(&c.BodyMinRateKB, "body-min-rate-kb", c.BodyMinRateKB, "KiB per second a request body must average after the first --body-timeout; 0 for any rate")
 		fs.StringVar(&c.DefaultRole, "default-role", c.DefaultRole, "role of a signed-in user the roles file does not list")
 		fs.DurationVar(&c.SessionTTL, "session-ttl", c.SessionTTL, "how long a browser sign-in lasts")
 		fs.BoolVar(&c.InsecureOpen, "insecure-open", c.InsecureOpen, "allow --auth none on a non-loopback address")
@@ -193,6 +214,12 @@ func (c *Config) ValidateServe() error {
 	if c.MemoryLimitMB < 0 || c.PageCacheMB < 1 || c.MaxPageKB < 1 || c.MaxUploadMB < 1 || c.MaxPushMB < 1 {
 		return fmt.Errorf("--memory-limit-mb must be 0 or more; --page-cache-mb, --max-page-kb, --max-upload-mb and --max-push-mb 1 or more")
 	}
+	if c.ReadHeaderTimeout <= 0 || c.IdleTimeout <= 0 || c.BodyTimeout < 0 || c.BodyMinRateKB < 0 {
+		return fmt.Errorf("--read-header-timeout and --idle-timeout must be more than 0; --body-timeout and --body-min-rate-kb 0 or more")
+	}
+	if _, err := c.publicURL(); err != nil {
+		return err
+	}
 	if _, ok := wiki.ParseRole(c.DefaultRole); !ok {
 		return fmt.Errorf("--default-role must be reader, editor or admin, not %q", c.DefaultRole)
 	}
@@ -201,6 +228,11 @@ func (c *Config) ValidateServe() error {
 	case "users":
 		if c.UsersFile == "" {
 			return fmt.Errorf("--auth users needs --users FILE, an htpasswd file with bcrypt passwords")
+		}
+		if c.TrustedProxy != "" {
+			if _, err := c.trustedProxies(); err != nil {
+				return err
+			}
 		}
 	case "proxy":
 		if _, err := c.trustedProxies(); err != nil {
@@ -257,4 +289,39 @@ func (c *Config) trustedProxies() ([]netip.Prefix, error) {
 		return nil, fmt.Errorf("--auth proxy needs --trusted-proxy with the proxy's addresses (CIDRs)")
 	}
 	return out, nil
+}
+
+// publicURL checks and normalises --base-url: an http or https URL with a
+// host and nothing after it, returned without a trailing slash or the
+// scheme's default port ("" when not set).
+func (c *Config) publicURL() (string, error) {
+	if c.BaseURL == "" {
+		return "", nil
+	}
+	bad := func(why string) error {
+		return fmt.Errorf("--base-url %q %s; give the address people open, such as https://wiki.example.com", c.BaseURL, why)
+	}
+	u, err := url.Parse(c.BaseURL)
+	if err != nil {
+		return "", bad("is not a URL")
+	}
+	scheme := strings.ToLower(u.Scheme)
+	switch {
+	case scheme != "http" && scheme != "https":
+		return "", bad("must start with http:// or https://")
+	case u.Host == "" || u.Hostname() == "":
+		return "", bad("has no host name")
+	case u.User != nil:
+		return "", bad("must not hold a user or password")
+	case u.Path != "" && u.Path != "/", u.RawQuery != "", u.ForceQuery, u.Fragment != "":
+		return "", bad("must not have a path, query or fragment: the wiki is served at the root of its host")
+	}
+	host := strings.ToLower(u.Host)
+	if port := u.Port(); (scheme == "http" && port == "80") || (scheme == "https" && port == "443") {
+		host = strings.ToLower(u.Hostname())
+		if strings.Contains(host, ":") {
+			host = "[" + host + "]"
+		}
+	}
+	return scheme + "://" + host, nil
 }

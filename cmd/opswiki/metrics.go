@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"net/http"
+	"regexp"
 	"strconv"
 	"time"
 
@@ -46,7 +47,12 @@ func newMetrics(f *wiki.Follower) *metrics {
 			func() float64 { return viewReady(f, name) }))
 	}
 	m.reg.MustRegister(m.requests, m.search, m.commits, m.pushes,
-		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+		// The CPU classes say how much of the process's CPU the garbage
+		// collector takes (go_cpu_classes_gc_total_cpu_seconds_total
+		// against go_cpu_classes_total_cpu_seconds_total).
+		collectors.NewGoCollector(collectors.WithGoCollectorRuntimeMetrics(
+			collectors.GoRuntimeMetricsRule{Matcher: regexp.MustCompile(`^/cpu/classes/`)})),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
 

@@ -41,12 +41,12 @@ func MustAuth(tb testing.TB) *auth.Authenticator {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	sessions, err := auth.OpenSessions(filepath.Join(dir, "session.key"), time.Hour)
+	sessions, err := auth.OpenSessions(filepath.Join(dir, "sessions.json"), time.Hour)
 	if err != nil {
 		tb.Fatal(err)
 	}
 	return &auth.Authenticator{Mode: auth.ModeUsers, Users: users, Roles: roles, DefaultRole: wiki.RoleEditor,
-		Tokens: tokens, Sessions: sessions, Limiter: auth.NewLimiter(5, time.Minute)}
+		Tokens: tokens, Sessions: sessions, Throttle: auth.NewThrottle(auth.DefaultThrottlePolicy)}
 }
 
 func write(tb testing.TB, p, s string) {
@@ -75,13 +75,15 @@ func TestIdentify(t *testing.T) {
 		t.Fatal(tok, err)
 	}
 	rec := httptest.NewRecorder()
-	a.Sessions.Issue(rec, httptest.NewRequest("POST", "/-/signin", nil), "cy")
+	if err := a.StartSession(rec, httptest.NewRequest("POST", "/-/signin", nil), "cy"); err != nil {
+		t.Fatal(err)
+	}
 	cookie := rec.Result().Cookies()[0]
 	if !cookie.HttpOnly || cookie.SameSite != http.SameSiteLaxMode {
 		t.Errorf("cookie %+v", cookie)
 	}
 	forged := *cookie
-	forged.Value = strings.Replace(cookie.Value, cookie.Value[:4], "YW5h", 1) // "ana" in base64
+	forged.Value = "YW5h" + cookie.Value[4:]
 	for _, tt := range []struct {
 		name  string
 		setup func(r *http.Request)
@@ -145,20 +147,5 @@ func TestProxyMode(t *testing.T) {
 	r.RemoteAddr = "192.0.2.9:5555"
 	if u, _ := a.Identify(r); u != nil {
 		t.Fatalf("an untrusted address was believed: %+v", u)
-	}
-}
-
-func TestLimiter(t *testing.T) {
-	a := MustAuth(t)
-	r := httptest.NewRequest("POST", "/-/signin", nil)
-	var last error
-	for range 6 {
-		last = a.CheckPassword(r, "ana", "guess")
-	}
-	if wiki.ErrorCode(last) != wiki.EUNAVAILABLE {
-		t.Fatalf("sixth attempt: %v, want to be held back", last)
-	}
-	if err := a.CheckPassword(r, "ana", "ana-pw"); wiki.ErrorCode(err) != wiki.EUNAVAILABLE {
-		t.Fatalf("even the right password waits: %v", err)
 	}
 }

@@ -1,14 +1,15 @@
 package auth
 
 import (
+	"context"
+	"fmt"
+	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"net/netip"
 	"strings"
-	"sync"
 	"time"
-
-	"golang.org/x/time/rate"
 
 	"github.com/opswiki/opswiki/wiki"
 )
@@ -20,29 +21,29 @@ const (
 	ModeProxy = "proxy"
 )
 
-// Authenticator implements wiki.Authenticator for the three modes.
+// Authenticator implements the web layer's Authenticator for the three modes.
 type Authenticator struct {
 	Mode string
 	// None is who every request is in ModeNone.
 	None wiki.User
 	// Users and Roles are the accounts (ModeUsers) and everyone's roles.
 	Users *Users
-	Roles Roles
-	// DefaultRole is the role of a proxied user the roles file does not list.
+	Roles *Roles
+	// DefaultRole is the role of a user the roles file does not list.
 	DefaultRole wiki.Role
-	// Trusted are the proxy addresses whose X-Forwarded-User is believed.
+	// Trusted are the proxy addresses whose X-Forwarded-For is believed
+	// for the client's address and, in ModeProxy, whose X-Forwarded-User
+	// names the user.
 	Trusted []netip.Prefix
 	// AnonymousRead lets requests without credentials read.
 	AnonymousRead bool
 	Tokens        *Tokens
 	Sessions      *Sessions
-	// Limiter bounds password attempts; nil allows all.
-	Limiter *Limiter
+	// Throttle slows password guessing; nil checks every attempt.
+	Throttle *Throttle
 }
 
-var _ wiki.Authenticator = (*Authenticator)(nil)
-
-// AnonymousRole implements wiki.Authenticator.
+// AnonymousRole implements the web layer's Authenticator.
 func (a *Authenticator) AnonymousRole() wiki.Role {
 	if a.Mode == ModeNone {
 		return a.None.Role
@@ -55,9 +56,11 @@ func (a *Authenticator) AnonymousRole() wiki.Role {
 
 var errBadCredentials = wiki.Errorf(wiki.EUNAUTHORIZED, "The user name, password or token is wrong.")
 
-// Identify implements wiki.Authenticator: a token or password in the
+// Identify implements the web layer's Authenticator: a token or password in the
 // Authorization header (API and git), a session cookie (browser), or the
-// proxy's headers from a trusted address.
+// proxy's headers from a trusted address. Tokens and sessions of an
+// account no longer in the users file are refused, and so are sessions
+// begun with a password that has since changed.
 func (a *Authenticator) Identify(r *http.Request) (*wiki.User, error) {
 	if a.Mode == ModeNone {
 		u := a.None
@@ -72,17 +75,37 @@ func (a *Authenticator) Identify(r *http.Request) (*wiki.User, error) {
 		}
 	}
 	if a.Sessions != nil {
-		if name, ok := a.Sessions.User(r); ok {
-			return a.user(name, "session"), nil
+		if x, ok := a.Sessions.Lookup(r); ok && a.current(x.User, x.Stamp) {
+			return a.user(x.User, "session"), nil
 		}
 	}
 	return nil, nil
 }
 
+// current reports whether name is still an account and, for a session,
+// still has the password it signed in with.
+func (a *Authenticator) current(name, stamp string) bool {
+	if a.Users == nil {
+		return true
+	}
+	now, ok := a.Users.Stamp(name)
+	return ok && now == stamp
+}
+
+// tokenOwner returns the live account a token belongs to. Tokens are not
+// passwords: they are never throttled, since they cannot be guessed.
+func (a *Authenticator) tokenOwner(token string) (string, bool) {
+	name, ok := a.Tokens.Verify(token)
+	if !ok || (a.Users != nil && !a.Users.Exists(name)) {
+		return "", false
+	}
+	return name, true
+}
+
 // fromHeader checks "Bearer <token>" and "Basic user:password|token".
 func (a *Authenticator) fromHeader(r *http.Request, h string) (*wiki.User, error) {
 	if tok, ok := strings.CutPrefix(h, "Bearer "); ok {
-		if name, ok := a.Tokens.Verify(strings.TrimSpace(tok)); ok {
+		if name, ok := a.tokenOwner(strings.TrimSpace(tok)); ok {
 			return a.user(name, "token"), nil
 		}
 		return nil, errBadCredentials
@@ -92,7 +115,7 @@ func (a *Authenticator) fromHeader(r *http.Request, h string) (*wiki.User, error
 		return nil, wiki.Errorf(wiki.EUNAUTHORIZED, "Send a token as Authorization: Bearer, or a user and password or token as basic auth.")
 	}
 	if strings.HasPrefix(secret, TokenPrefix) {
-		if owner, ok := a.Tokens.Verify(secret); ok && owner == name {
+		if owner, ok := a.tokenOwner(secret); ok && owner == name {
 			return a.user(name, "token"), nil
 		}
 		return nil, errBadCredentials
@@ -103,28 +126,63 @@ func (a *Authenticator) fromHeader(r *http.Request, h string) (*wiki.User, error
 	return a.user(name, "password"), nil
 }
 
-// CheckPassword verifies a user's password, counting attempts against the
-// limiter per address and per user.
+// CheckPassword verifies a user's password. While the throttle holds the
+// attempt back it is not checked at all, and the error (code ETHROTTLED)
+// says how long to wait; its cause has a RetryAfter method for the
+// Retry-After header.
 func (a *Authenticator) CheckPassword(r *http.Request, name, password string) error {
 	if a.Users == nil {
 		return wiki.Errorf(wiki.EUNAUTHORIZED, "Passwords are not used here; use a token.")
 	}
-	ip := clientIP(r)
-	if a.Limiter != nil && a.Limiter.Blocked(ip, name) {
-		return wiki.Errorf(wiki.EUNAVAILABLE, "Too many failed sign-in attempts; wait a minute and try again.")
+	if len(name) > maxNameBytes {
+		// No account has such a name, and the throttle keeps names.
+		return errBadCredentials
 	}
-	if !a.Users.Check(name, password) {
-		if a.Limiter != nil {
-			a.Limiter.Fail(ip, name)
+	if a.Throttle == nil {
+		if !a.Users.Check(name, password) {
+			return errBadCredentials
 		}
+		return nil
+	}
+	wait, done := a.Throttle.Begin(a.ClientAddr(r), name)
+	if wait > 0 {
+		return throttled(wait)
+	}
+	ok := a.Users.Check(name, password)
+	done(ok)
+	if !ok {
 		return errBadCredentials
 	}
 	return nil
 }
 
+// maxNameBytes bounds the user names a password is checked for.
+const maxNameBytes = 256
+
+// RetryAfter is the cause of an ETHROTTLED error: how long to wait.
+type RetryAfter time.Duration
+
+// Error implements error.
+func (d RetryAfter) Error() string { return "retry after " + time.Duration(d).String() }
+
+// RetryAfter returns the wait, for the Retry-After header.
+func (d RetryAfter) RetryAfter() time.Duration { return time.Duration(d) }
+
+func throttled(wait time.Duration) error {
+	secs := int(math.Ceil(wait.Seconds()))
+	when := fmt.Sprintf("%d seconds", secs)
+	if secs == 1 {
+		when = "a second"
+	} else if secs >= 120 {
+		when = fmt.Sprintf("%d minutes", (secs+59)/60)
+	}
+	return &wiki.Error{Code: wiki.ETHROTTLED, Err: RetryAfter(wait),
+		Message: "Too many failed sign-ins for this account from here; wait " + when + " and try again. Personal access tokens keep working."}
+}
+
 func (a *Authenticator) fromProxy(r *http.Request) *wiki.User {
 	name := strings.TrimSpace(r.Header.Get("X-Forwarded-User"))
-	if name == "" || !a.trusted(r) {
+	if name == "" || !a.trusted(peerAddr(r)) {
 		return nil
 	}
 	u := a.user(name, "proxy")
@@ -132,13 +190,14 @@ func (a *Authenticator) fromProxy(r *http.Request) *wiki.User {
 	return u
 }
 
-func (a *Authenticator) trusted(r *http.Request) bool {
-	ip, err := netip.ParseAddr(clientIP(r))
+func (a *Authenticator) trusted(addr string) bool {
+	ip, err := netip.ParseAddr(addr)
 	if err != nil {
 		return false
 	}
+	ip = ip.Unmap()
 	for _, p := range a.Trusted {
-		if p.Contains(ip.Unmap()) {
+		if p.Contains(ip) {
 			return true
 		}
 	}
@@ -149,14 +208,39 @@ func (a *Authenticator) trusted(r *http.Request) bool {
 // default (editors when there is no roles file, so a users file alone
 // gives everyone in it write access).
 func (a *Authenticator) user(name, via string) *wiki.User {
-	role, ok := a.Roles[name]
+	role, ok := a.Roles.Role(name)
 	if !ok {
 		role = a.DefaultRole
 	}
 	return &wiki.User{Name: name, Role: role, Via: via}
 }
 
-func clientIP(r *http.Request) string {
+// ClientAddr returns the address a request came from: its peer, or, when
+// the peer is a trusted proxy, the nearest address in X-Forwarded-For that
+// is not one, so people behind the proxy are told apart.
+func (a *Authenticator) ClientAddr(r *http.Request) string {
+	addr := peerAddr(r)
+	if !a.trusted(addr) {
+		return addr
+	}
+	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
+	for i := len(hops) - 1; i >= 0; i-- {
+		hop := strings.TrimSpace(hops[i])
+		if hop == "" {
+			continue
+		}
+		if _, err := netip.ParseAddr(hop); err != nil {
+			return addr
+		}
+		addr = hop
+		if !a.trusted(hop) {
+			break
+		}
+	}
+	return addr
+}
+
+func peerAddr(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		return r.RemoteAddr
@@ -164,89 +248,97 @@ func clientIP(r *http.Request) string {
 	return host
 }
 
-// Limiter allows a burst of failed sign-in attempts per address and per
-// user, then one every few seconds, so passwords cannot be guessed at
-// speed; successful ones cost nothing, so scripts using a password work.
-type Limiter struct {
-	mu      sync.Mutex
-	every   rate.Limit
-	burst   int
-	buckets map[string]*bucket
-}
-
-type bucket struct {
-	l    *rate.Limiter
-	seen time.Time
-}
-
-// NewLimiter allows burst attempts, then one per interval.
-func NewLimiter(burst int, interval time.Duration) *Limiter {
-	return &Limiter{every: rate.Every(interval), burst: burst, buckets: map[string]*bucket{}}
-}
-
-// Blocked reports whether attempts from ip or for user must wait.
-func (l *Limiter) Blocked(ip, user string) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	now := time.Now()
-	for _, k := range []string{"ip:" + ip, "user:" + user} {
-		if b := l.buckets[k]; b != nil && b.l.TokensAt(now) < 1 {
-			return true
-		}
+// Watch re-reads the users and roles files every interval until ctx ends,
+// so adding, removing or changing an account, or a role, takes effect
+// without a restart: a removed account's sessions and tokens stop working,
+// and a changed password ends the sessions begun with the old one. A file
+// that cannot be read or parsed leaves the accounts last read in force;
+// the problem is logged once, and again when it changes.
+func (a *Authenticator) Watch(ctx context.Context, interval time.Duration, log *slog.Logger) {
+	type file struct {
+		what    string
+		reload  func() (bool, error)
+		lastErr string
 	}
-	return false
-}
-
-// Fail counts a failed attempt from ip for user.
-func (l *Limiter) Fail(ip, user string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	now := time.Now()
-	if len(l.buckets) > 10000 {
-		for k, b := range l.buckets {
-			if now.Sub(b.seen) > 10*time.Minute {
-				delete(l.buckets, k)
+	var files []*file
+	if a.Users != nil {
+		files = append(files, &file{what: "users", reload: a.Users.Reload})
+	}
+	if a.Roles != nil {
+		files = append(files, &file{what: "roles", reload: a.Roles.Reload})
+	}
+	if len(files) == 0 {
+		return
+	}
+	tick := time.NewTicker(interval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		for _, f := range files {
+			changed, err := f.reload()
+			switch {
+			case err != nil && err.Error() != f.lastErr:
+				log.Error("the "+f.what+" file cannot be used; the accounts and roles read before stay in force until it is fixed", "err", err)
+				f.lastErr = err.Error()
+			case err == nil && (changed || f.lastErr != ""):
+				f.lastErr = ""
+				if f.what == "users" {
+					log.Info("users file reloaded", "users", len(a.Users.Names()))
+				} else {
+					log.Info("roles file reloaded")
+				}
 			}
 		}
 	}
-	for _, k := range []string{"ip:" + ip, "user:" + user} {
-		b := l.buckets[k]
-		if b == nil {
-			b = &bucket{l: rate.NewLimiter(l.every, l.burst)}
-			l.buckets[k] = b
-		}
-		b.seen = now
-		b.l.AllowN(now, 1)
-	}
 }
 
-var _ wiki.Accounts = (*Authenticator)(nil)
-
-// AccessMode implements wiki.Accounts.
+// AccessMode implements the web layer's Accounts.
 func (a *Authenticator) AccessMode() string { return a.Mode }
 
-// StartSession implements wiki.Accounts.
-func (a *Authenticator) StartSession(w http.ResponseWriter, r *http.Request, name string) {
-	a.Sessions.Issue(w, r, name)
-}
-
-// EndSession implements wiki.Accounts.
-func (a *Authenticator) EndSession(w http.ResponseWriter, r *http.Request) {
-	if a.Sessions != nil {
-		a.Sessions.Clear(w, r)
+// StartSession implements the web layer's Accounts: the session remembers the
+// password it began with, so changing the password ends it.
+func (a *Authenticator) StartSession(w http.ResponseWriter, r *http.Request, name string) error {
+	var stamp string
+	if a.Users != nil {
+		var ok bool
+		if stamp, ok = a.Users.Stamp(name); !ok {
+			return errBadCredentials
+		}
 	}
+	return a.Sessions.Issue(w, r, name, stamp)
 }
 
-// CreateToken implements wiki.Accounts.
+// EndSession implements the web layer's Accounts.
+func (a *Authenticator) EndSession(w http.ResponseWriter, r *http.Request) error {
+	if a.Sessions == nil {
+		return nil
+	}
+	return a.Sessions.End(w, r)
+}
+
+// EndAllSessions implements the web layer's Accounts.
+func (a *Authenticator) EndAllSessions(user string) error {
+	if a.Sessions == nil {
+		return nil
+	}
+	_, err := a.Sessions.EndAll(user)
+	return err
+}
+
+// CreateToken implements the web layer's Accounts.
 func (a *Authenticator) CreateToken(user, name string) (string, error) {
 	plain, _, err := a.Tokens.Create(user, name)
 	return plain, err
 }
 
-// RevokeToken implements wiki.Accounts.
+// RevokeToken implements the web layer's Accounts.
 func (a *Authenticator) RevokeToken(owner, id string) error { return a.Tokens.Revoke(owner, id) }
 
-// ListTokens implements wiki.Accounts.
+// ListTokens implements the web layer's Accounts.
 func (a *Authenticator) ListTokens(owner string) []wiki.TokenInfo {
 	var out []wiki.TokenInfo
 	for _, t := range a.Tokens.List(owner) {

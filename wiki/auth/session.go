@@ -1,95 +1,186 @@
 package auth
 
 import (
-	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"os"
-	"strconv"
-	"strings"
+	"sort"
+	"sync"
 	"time"
 )
 
 // SessionCookie is the name of the sign-in cookie.
 const SessionCookie = "opswiki_session"
 
-// Sessions issues and checks signed session cookies. The cookie holds the
-// user name and an expiry, signed with a key kept in the data directory, so
-// sessions survive restarts and no session store is needed.
+// maxSessionsPerUser bounds the browsers one user is signed in on; signing
+// in on one more ends the oldest, so the file cannot grow without bound.
+const maxSessionsPerUser = 50
+
+// Session is a browser sign-in as kept on the server. The cookie carries a
+// random secret; only its hash is stored, so the file grants nothing.
+type Session struct {
+	ID   string `json:"id"`
+	User string `json:"user"`
+	// Stamp identifies the password the user signed in with.
+	Stamp   string    `json:"stamp,omitempty"`
+	Created time.Time `json:"created"`
+	Expires time.Time `json:"expires"`
+}
+
+// Sessions keeps browser sessions in a JSON file in the data directory, so
+// a sign-out ends a session at once and sessions survive restarts.
 type Sessions struct {
-	key []byte
-	ttl time.Duration
+	path string
+	ttl  time.Duration
+
+	mu   sync.Mutex
+	byID map[string]Session
 }
 
-// OpenSessions loads the signing key from path, creating a random one on
-// first use (readable by the owner only).
+// OpenSessions loads the sessions file, creating none until the first
+// sign-in. Sessions last ttl from sign-in.
 func OpenSessions(path string, ttl time.Duration) (*Sessions, error) {
-	key, err := os.ReadFile(path)
+	s := &Sessions{path: path, ttl: ttl, byID: map[string]Session{}}
+	b, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
-		key = make([]byte, 32)
-		if _, err := rand.Read(key); err != nil {
-			return nil, err
-		}
-		if err := os.WriteFile(path, key, 0o600); err != nil {
-			return nil, fmt.Errorf("write session key: %w", err)
-		}
+		return s, nil
 	} else if err != nil {
-		return nil, fmt.Errorf("read session key: %w", err)
+		return nil, fmt.Errorf("read sessions: %w", err)
 	}
-	if len(key) < 32 {
-		return nil, fmt.Errorf("session key %s is too short; delete it to make a new one", path)
+	var list []Session
+	if err := json.Unmarshal(b, &list); err != nil {
+		return nil, fmt.Errorf("sessions file %s is damaged (delete it to sign everyone out): %w", path, err)
 	}
-	return &Sessions{key: key, ttl: ttl}, nil
+	for _, x := range list {
+		s.byID[x.ID] = x
+	}
+	return s, nil
 }
 
-func (s *Sessions) sign(payload string) string {
-	m := hmac.New(sha256.New, s.key)
-	m.Write([]byte(payload))
-	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+func sessionID(secret string) string {
+	h := sha256.Sum256([]byte(secret))
+	return hex.EncodeToString(h[:])
 }
 
-// Issue sets the session cookie for a user. Secure is set when the
-// request came over TLS (directly or through a proxy saying so).
-func (s *Sessions) Issue(w http.ResponseWriter, r *http.Request, user string) {
-	exp := time.Now().Add(s.ttl).Unix()
-	payload := base64.RawURLEncoding.EncodeToString([]byte(user)) + "." + strconv.FormatInt(exp, 10)
-	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: payload + "." + s.sign(payload), Path: "/",
-		Expires: time.Unix(exp, 0), HttpOnly: true, Secure: isTLS(r), SameSite: http.SameSiteLaxMode})
+// Issue starts a session for user, whose password has stamp, and sets its
+// cookie. Secure is set when the request came over TLS (directly or
+// through a proxy saying so).
+func (s *Sessions) Issue(w http.ResponseWriter, r *http.Request, user, stamp string) error {
+	var raw [32]byte
+	if _, err := rand.Read(raw[:]); err != nil {
+		return err
+	}
+	secret := base64.RawURLEncoding.EncodeToString(raw[:])
+	now := time.Now().UTC()
+	x := Session{ID: sessionID(secret), User: user, Stamp: stamp, Created: now, Expires: now.Add(s.ttl)}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var mine []Session
+	for _, o := range s.byID {
+		if o.User == user {
+			mine = append(mine, o)
+		}
+	}
+	if len(mine) >= maxSessionsPerUser {
+		sort.Slice(mine, func(i, j int) bool { return mine[i].Created.Before(mine[j].Created) })
+		for _, o := range mine[:len(mine)-maxSessionsPerUser+1] {
+			delete(s.byID, o.ID)
+		}
+	}
+	s.byID[x.ID] = x
+	if err := s.saveLocked(); err != nil {
+		delete(s.byID, x.ID)
+		return err
+	}
+	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: secret, Path: "/", Expires: x.Expires,
+		HttpOnly: true, Secure: isTLS(r), SameSite: http.SameSiteLaxMode})
+	return nil
 }
 
-// Clear removes the session cookie.
-func (s *Sessions) Clear(w http.ResponseWriter, r *http.Request) {
-	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: isTLS(r), SameSite: http.SameSiteLaxMode})
-}
-
-// User returns the user of a valid, unexpired session cookie.
-func (s *Sessions) User(r *http.Request) (string, bool) {
+// Lookup returns the live session of the request's cookie.
+func (s *Sessions) Lookup(r *http.Request) (Session, bool) {
 	c, err := r.Cookie(SessionCookie)
+	if err != nil || c.Value == "" {
+		return Session{}, false
+	}
+	id := sessionID(c.Value)
+	s.mu.Lock()
+	x, ok := s.byID[id]
+	s.mu.Unlock()
+	if !ok || time.Now().After(x.Expires) {
+		return Session{}, false
+	}
+	return x, true
+}
+
+// End ends the request's session and removes its cookie.
+func (s *Sessions) End(w http.ResponseWriter, r *http.Request) error {
+	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: isTLS(r), SameSite: http.SameSiteLaxMode})
+	c, err := r.Cookie(SessionCookie)
+	if err != nil || c.Value == "" {
+		return nil
+	}
+	id := sessionID(c.Value)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	x, ok := s.byID[id]
+	if !ok {
+		return nil
+	}
+	delete(s.byID, id)
+	if err := s.saveLocked(); err != nil {
+		s.byID[id] = x
+		return err
+	}
+	return nil
+}
+
+// EndAll ends every session of user and returns how many there were.
+func (s *Sessions) EndAll(user string) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var ended []Session
+	for id, x := range s.byID {
+		if x.User == user {
+			ended = append(ended, x)
+			delete(s.byID, id)
+		}
+	}
+	if len(ended) == 0 {
+		return 0, nil
+	}
+	if err := s.saveLocked(); err != nil {
+		for _, x := range ended {
+			s.byID[x.ID] = x
+		}
+		return 0, err
+	}
+	return len(ended), nil
+}
+
+// saveLocked drops expired sessions and writes the file atomically.
+func (s *Sessions) saveLocked() error {
+	now := time.Now()
+	list := make([]Session, 0, len(s.byID))
+	for id, x := range s.byID {
+		if now.After(x.Expires) {
+			delete(s.byID, id)
+			continue
+		}
+		list = append(list, x)
+	}
+	sort.Slice(list, func(i, j int) bool { return list[i].Created.Before(list[j].Created) })
+	b, err := json.MarshalIndent(list, "", "  ")
 	if err != nil {
-		return "", false
+		return err
 	}
-	i := strings.LastIndexByte(c.Value, '.')
-	if i < 0 {
-		return "", false
-	}
-	payload, sig := c.Value[:i], c.Value[i+1:]
-	if !hmac.Equal([]byte(sig), []byte(s.sign(payload))) {
-		return "", false
-	}
-	name64, expS, ok := strings.Cut(payload, ".")
-	exp, err := strconv.ParseInt(expS, 10, 64)
-	if !ok || err != nil || time.Now().Unix() > exp {
-		return "", false
-	}
-	name, err := base64.RawURLEncoding.DecodeString(name64)
-	if err != nil {
-		return "", false
-	}
-	return string(name), true
+	return writeFileAtomic(s.path, b)
 }
 
 func isTLS(r *http.Request) bool {

@@ -1,49 +1,25 @@
 package web
 
 import (
+	"errors"
+	"math"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/opswiki/opswiki/wiki"
 )
 
-// openPaths need no identity: health, metrics, assets and signing in.
-var openPaths = []string{"/healthz", "/readyz", "/metrics", staticPrefix, "/-/signin", "/-/signout", "/-/opensearch.xml"}
-
-// requiredRole is what a request needs: reading for GET and HEAD, editing
-// for everything that changes something; a git push counts as editing.
-func requiredRole(r *http.Request) wiki.Role {
-	p := r.URL.Path
-	for _, o := range openPaths {
-		if p == o || (strings.HasSuffix(o, "/") && strings.HasPrefix(p, o)) {
-			return wiki.RoleNone
-		}
-	}
-	if strings.HasPrefix(p, "/wiki.git") {
-		if strings.HasSuffix(p, "/git-receive-pack") || r.URL.Query().Get("service") == "git-receive-pack" {
-			return wiki.RoleEditor
-		}
-		return wiki.RoleReader
-	}
-	if strings.HasPrefix(p, "/-/account") {
-		return wiki.RoleReader
-	}
-	if r.Method == http.MethodGet || r.Method == http.MethodHead {
-		return wiki.RoleReader
-	}
-	if p == "/-/api/preview" {
-		return wiki.RoleReader // renders, changes nothing
-	}
-	return wiki.RoleEditor
-}
-
-// authorize identifies every request and refuses what its role does not
-// allow: the same rules for pages, search, the API and git.
-func (s *Server) authorize(next echo.HandlerFunc) echo.HandlerFunc {
+// identify finds out who makes every request, the same way for pages,
+// search, the API and git; wrong credentials are refused here. What the
+// user may do is decided where each route is registered (require).
+func (s *Server) identify(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		if s.auth == nil {
 			return next(c)
@@ -51,29 +27,53 @@ func (s *Server) authorize(next echo.HandlerFunc) echo.HandlerFunc {
 		r := c.Request()
 		u, err := s.auth.Identify(r)
 		if err != nil {
-			c.Response().Header().Set("WWW-Authenticate", `Basic realm="opswiki", charset="UTF-8"`)
+			if !setRetryAfter(c, err) {
+				c.Response().Header().Set("WWW-Authenticate", `Basic realm="opswiki", charset="UTF-8"`)
+			}
 			return err
 		}
 		if u != nil {
 			c.SetRequest(r.WithContext(wiki.WithUser(r.Context(), u)))
 		}
-		need := requiredRole(r)
-		have := s.auth.AnonymousRole()
-		if u != nil {
-			have = u.Role
-		}
-		if have >= need {
+		return next(c)
+	}
+}
+
+// require refuses the routes it guards to anyone without role need.
+func (s *Server) require(need wiki.Role) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			if err := s.check(c, need); err != nil {
+				return err
+			}
 			return next(c)
 		}
-		if u == nil {
-			if r.Method == http.MethodGet && wantsHTML(r) && !strings.HasPrefix(r.URL.Path, "/wiki.git") {
-				return c.Redirect(http.StatusSeeOther, "/-/signin?"+url.Values{"next": {r.URL.RequestURI()}}.Encode())
-			}
-			c.Response().Header().Set("WWW-Authenticate", `Basic realm="opswiki", charset="UTF-8"`)
-			return wiki.Errorf(wiki.EUNAUTHORIZED, "Sign in first: send a token or your user and password.")
-		}
-		return wiki.Errorf(wiki.EFORBIDDEN, "Your role (%s) may not do this; it needs %s.", u.Role, need)
 	}
+}
+
+// check returns nil when the request's user (or an anonymous request) has
+// role need; else it sends a browser to sign in, or answers 401 or 403.
+func (s *Server) check(c echo.Context, need wiki.Role) error {
+	if s.auth == nil {
+		return nil
+	}
+	r := c.Request()
+	u := wiki.UserFrom(r.Context())
+	have := s.auth.AnonymousRole()
+	if u != nil {
+		have = u.Role
+	}
+	if have >= need {
+		return nil
+	}
+	if u == nil {
+		if r.Method == http.MethodGet && wantsHTML(r) && !strings.HasPrefix(r.URL.Path, "/wiki.git") {
+			return c.Redirect(http.StatusSeeOther, "/-/signin?"+url.Values{"next": {r.URL.RequestURI()}}.Encode())
+		}
+		c.Response().Header().Set("WWW-Authenticate", `Basic realm="opswiki", charset="UTF-8"`)
+		return wiki.Errorf(wiki.EUNAUTHORIZED, "Sign in first: send a token or your user and password.")
+	}
+	return wiki.Errorf(wiki.EFORBIDDEN, "Your role (%s) may not do this; it needs %s.", u.Role, need)
 }
 
 // author returns who makes a change: the signed-in user, else (with
@@ -92,11 +92,44 @@ type SigninView struct {
 	Proxy             bool
 }
 
+// safeNext returns next when it is a path on this site, else "/": after
+// signing in the browser is sent there, and browsers take "/\t/evil",
+// "/\\evil", "//evil" or "https:evil" to another host.
 func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+	if len(next) > 4096 || !strings.HasPrefix(next, "/") || !utf8.ValidString(next) {
+		return "/"
+	}
+	if strings.ContainsFunc(next, unsafeInURL) {
+		return "/"
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" {
+		return "/"
+	}
+	// Escaped slashes, backslashes and controls must not make "//" either,
+	// whichever layer decodes them.
+	if strings.Contains(u.EscapedPath(), "//") || strings.Contains(u.Path, "//") || strings.ContainsFunc(u.Path, unsafeInURL) {
 		return "/"
 	}
 	return next
+}
+
+// unsafeInURL reports characters browsers drop or read as a slash in a
+// URL: spaces and controls, and backslashes.
+func unsafeInURL(r rune) bool {
+	return r <= ' ' || r == '\\' || unicode.IsControl(r)
+}
+
+// setRetryAfter sets Retry-After from an error that says how long to wait,
+// and reports whether it did.
+func setRetryAfter(c echo.Context, err error) bool {
+	var ra interface{ RetryAfter() time.Duration }
+	if !errors.As(err, &ra) {
+		return false
+	}
+	secs := int64(math.Ceil(ra.RetryAfter().Seconds()))
+	c.Response().Header().Set("Retry-After", strconv.FormatInt(max(secs, 1), 10))
+	return true
 }
 
 // handleSignin serves GET and POST /-/signin.
@@ -112,21 +145,38 @@ func (s *Server) handleSignin(c echo.Context) error {
 	}
 	v.User = strings.TrimSpace(c.FormValue("user"))
 	if err := a.CheckPassword(c.Request(), v.User, c.FormValue("password")); err != nil {
-		v.Error = wiki.ErrorMessage(err)
-		code := http.StatusUnauthorized
-		if wiki.ErrorCode(err) == wiki.EUNAVAILABLE {
-			code = http.StatusTooManyRequests
+		code := statusOf[wiki.ErrorCode(err)]
+		if code == 0 || code >= 500 {
+			return err
 		}
+		setRetryAfter(c, err)
+		v.Error = wiki.ErrorMessage(err)
 		return s.html(c, code, "signin", v)
 	}
-	a.StartSession(c.Response(), c.Request(), v.User)
+	if err := a.StartSession(c.Response(), c.Request(), v.User); err != nil {
+		return err
+	}
 	return c.Redirect(http.StatusSeeOther, v.Next)
 }
 
-// handleSignout serves POST /-/signout.
+// handleSignout serves POST /-/signout: it ends this browser's session,
+// or with everywhere=1 every session of the signed-in user (who may also
+// be identified by a token or password, to end sessions on a lost device).
 func (s *Server) handleSignout(c echo.Context) error {
-	if s.accounts != nil {
-		s.accounts.EndSession(c.Response(), c.Request())
+	if s.accounts == nil {
+		return c.Redirect(http.StatusSeeOther, "/")
+	}
+	if c.FormValue("everywhere") != "" {
+		u := wiki.UserFrom(c.Request().Context())
+		if u == nil || u.Via == "none" || u.Via == "proxy" {
+			return wiki.Errorf(wiki.EUNAUTHORIZED, "Sign in first to sign out everywhere.")
+		}
+		if err := s.accounts.EndAllSessions(u.Name); err != nil {
+			return err
+		}
+	}
+	if err := s.accounts.EndSession(c.Response(), c.Request()); err != nil {
+		return err
 	}
 	return c.Redirect(http.StatusSeeOther, "/")
 }
