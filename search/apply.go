@@ -186,6 +186,7 @@ func toIndexDoc(p wiki.Path, d *wiki.Document) *indexDoc {
 		Names:     pageNames(p, title, firstH1(d), alerts),
 		Headings:  hs,
 		Body:      d.Text,
+		BodyPairs: d.Text,
 		Code:      code,
 		Extra:     extraText,
 		Words:     strings.Join([]string{title, strings.Join(hs, "\n"), d.Text, code, extraText, strings.Join(alerts, "\n")}, "\n"),

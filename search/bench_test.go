@@ -187,6 +187,36 @@ func BenchmarkSearch(b *testing.B) {
 			})
 		}
 	}
+	// Typos never asked before: each is corrected anew, where the kinds
+	// above ask the same 50 again and find their corrections kept.
+	b.Run("fuzzy-new", func(b *testing.B) {
+		var words []string
+		for _, w := range c.vocab[100:] {
+			if len(w) >= 5 {
+				words = append(words, w)
+			}
+		}
+		var lat []time.Duration
+		var fuzzy uint64
+		i := 0
+		cpu0 := cpuTime()
+		for b.Loop() {
+			q := oneLetterTypo(words[i%len(words)], i+i/len(words)) + " "
+			t0 := time.Now()
+			res, err := ix.Search(ctx, search.Request{Query: q})
+			lat = append(lat, time.Since(t0))
+			if err != nil {
+				b.Fatal(err)
+			}
+			if res.Fuzzy {
+				fuzzy++
+			}
+			i++
+		}
+		b.ReportMetric(ms(cpuTime()-cpu0)/float64(b.N), "cpu-ms/op")
+		reportLatency(b, lat)
+		b.ReportMetric(float64(fuzzy)/float64(b.N), "corrected/op")
+	})
 	// One saved page: Apply returns once the change is searchable.
 	b.Run("apply-one", func(b *testing.B) {
 		r := repo{}

@@ -1,25 +1,79 @@
 package search
 
-import (
-	"container/list"
-	"sync"
-)
+import "github.com/opswiki/opswiki/wiki"
 
 // DefaultCacheSize is the number of recent results an Index keeps when
 // Options.CacheSize is zero.
 const DefaultCacheSize = 256
 
+// Sizes of the caches of what the term dictionary says about one word:
+// a few thousand distinct words cover what people search for in a while,
+// and an entry is a few hundred bytes.
+const (
+	correctionCacheSize = 4096
+	prefixCacheSize     = 4096
+)
+
+// genCache is a bounded cache of the values computed from one generation
+// of the index. An entry is valid for the generation it was computed on:
+// Apply moves the generation on, so nothing stale is ever served, and a
+// stale entry is dropped when it is next looked up or is the least
+// recently used. A nil *genCache caches nothing.
+type genCache[K comparable, V any] struct {
+	c *wiki.Cache[K, genValue[V]]
+}
+
+type genValue[V any] struct {
+	gen uint64
+	val V
+}
+
+func newGenCache[K comparable, V any](size int) *genCache[K, V] {
+	if size <= 0 {
+		return nil
+	}
+	return &genCache[K, V]{c: wiki.NewCache[K, genValue[V]](int64(size), nil)}
+}
+
+// get returns the value cached for k at generation gen.
+func (c *genCache[K, V]) get(k K, gen uint64) (v V, ok bool) {
+	if c == nil {
+		return v, false
+	}
+	e, ok := c.c.Get(k)
+	if !ok {
+		return v, false
+	}
+	if e.gen != gen {
+		c.c.Remove(k)
+		return v, false
+	}
+	return e.val, true
+}
+
+// put caches v as the value for k at generation gen.
+func (c *genCache[K, V]) put(k K, gen uint64, v V) {
+	if c == nil {
+		return
+	}
+	if e, ok := c.c.Get(k); ok && e.gen > gen {
+		return // a search on an older snapshot finishing late
+	}
+	c.c.Put(k, genValue[V]{gen, v})
+}
+
+// len returns the number of entries, stale ones included.
+func (c *genCache[K, V]) len() int {
+	if c == nil {
+		return 0
+	}
+	return c.c.Len()
+}
+
 // resultCache keeps the results of recent searches. During an incident
 // many people search for the same alert or error at once, and the search
-// page asks again for every page of results and every facet clicked. An
-// entry is valid for the index generation it was computed on; Apply moves
-// the generation on, so nothing stale is ever served.
-type resultCache struct {
-	mu    sync.Mutex
-	size  int
-	ll    *list.List // front: most recently used
-	items map[cacheKey]*list.Element
-}
+// page asks again for every page of results and every facet clicked.
+type resultCache = genCache[cacheKey, *Result]
 
 type cacheKey struct {
 	query         string
@@ -27,59 +81,7 @@ type cacheKey struct {
 	noFacets      bool
 }
 
-type cacheEntry struct {
-	key cacheKey
-	gen uint64
-	res *Result
-}
-
-func newResultCache(size int) *resultCache {
-	if size <= 0 {
-		return nil
-	}
-	return &resultCache{size: size, ll: list.New(), items: map[cacheKey]*list.Element{}}
-}
-
-// get returns the result cached for k at generation gen.
-func (c *resultCache) get(k cacheKey, gen uint64) *Result {
-	if c == nil {
-		return nil
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	e := c.items[k]
-	if e == nil {
-		return nil
-	}
-	ce := e.Value.(*cacheEntry)
-	if ce.gen != gen {
-		c.ll.Remove(e)
-		delete(c.items, k)
-		return nil
-	}
-	c.ll.MoveToFront(e)
-	return ce.res
-}
-
-// put caches res as the result for k at generation gen.
-func (c *resultCache) put(k cacheKey, gen uint64, res *Result) {
-	if c == nil {
-		return
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if e := c.items[k]; e != nil {
-		e.Value = &cacheEntry{k, gen, res}
-		c.ll.MoveToFront(e)
-		return
-	}
-	c.items[k] = c.ll.PushFront(&cacheEntry{k, gen, res})
-	for c.ll.Len() > c.size {
-		last := c.ll.Back()
-		c.ll.Remove(last)
-		delete(c.items, last.Value.(*cacheEntry).key)
-	}
-}
+func newResultCache(size int) *resultCache { return newGenCache[cacheKey, *Result](size) }
 
 // copyResult returns a copy of res a caller may change without changing
 // the cached one.

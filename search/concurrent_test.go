@@ -64,3 +64,51 @@ func TestSearch_DuringApply(t *testing.T) {
 		t.Errorf("Commit() = %q", got)
 	}
 }
+
+// TestSearch_SameQueryOnce has many people ask the same thing at the same
+// moment, as everyone on call does when an alert fires: the index runs the
+// query once and every one of them gets its answer, whole.
+func TestSearch_SameQueryOnce(t *testing.T) {
+	ix, err := search.Open(t.TempDir(), search.Options{Concurrent: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	r := repo{}
+	var docs []*wiki.Document
+	for i := range 3000 {
+		docs = append(docs, runbook(fmt.Sprintf("runbooks/rb-%04d.md", i), fmt.Sprintf("Disk full %d", i),
+			fmt.Sprintf("The disk of node %d is full; rotate the logs.", i), []string{fmt.Sprintf("DiskFull%d", i)}, "svc"))
+	}
+	MustApply(t, ix, r.update("", "c1", r.put(wiki.Added, docs...)))
+	before := ix.Stats().Searches
+	const people = 32
+	results := make([]*search.Result, people)
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := range people {
+		wg.Go(func() {
+			<-start
+			res, err := ix.Search(context.Background(), search.Request{Query: "disk full rotate logs"})
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			res.Hits = res.Hits[:1] // a caller may change its result; the others' must not change
+			results[i] = res
+		})
+	}
+	close(start)
+	wg.Wait()
+	if n := ix.Stats().Searches - before; n != 1 {
+		t.Errorf("the index ran the query %d times for %d people asking at once, want once", n, people)
+	}
+	for i, res := range results {
+		if res == nil || res.Total != 3000 {
+			t.Fatalf("person %d: %+v", i, res)
+		}
+	}
+	if res := MustSearch(t, ix, "disk full rotate logs"); len(res.Hits) < 2 {
+		t.Errorf("a caller's change to its result reached the cache: %d hits", len(res.Hits))
+	}
+}

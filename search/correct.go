@@ -1,21 +1,22 @@
 package search
 
 import (
+	"cmp"
+	"context"
 	"fmt"
 	"slices"
 	"strings"
 
-	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/index/scorch"
 	index "github.com/blevesearch/bleve_index_api"
 )
 
 // Typo correction. Rather than matching every field fuzzily (a Levenshtein
 // automaton per word and field, on stemmed terms where a typo often
-// changes the stem), a word the index does not know is looked up once in
-// the dictionary of fWords, whole unstemmed words, and the nearest words
-// found there are searched instead, exactly: with stemming, highlighting
-// and ranking as if they had been typed.
+// changes the stem), a word the index does not know is looked up once
+// among the words of fWords, whole unstemmed words (near.go), and the
+// nearest words found there are searched instead, exactly: with stemming,
+// highlighting and ranking as if they had been typed.
 const (
 	// maxCorrections bounds the words searched in place of one typo.
 	maxCorrections = 4
@@ -33,55 +34,73 @@ const (
 // corrections returns, for the words that look misspelt, the words of the
 // index to search instead. A word on no page at all is replaced by its
 // nearest words; a rare word (when the exact search found little) is kept
-// and joined by much commoner near words.
-func (ix *Index) corrections(words []string) (map[string][]string, error) {
-	adv, err := ix.idx.Advanced()
-	if err != nil {
-		return nil, err
-	}
-	r, err := adv.Reader()
-	if err != nil {
-		return nil, err
-	}
-	if snap, ok := r.(*scorch.IndexSnapshot); ok && snap == nil {
-		return nil, bleve.ErrorIndexClosed // closed since the search
-	}
-	defer r.Close()
-	fr, ok := r.(index.IndexReaderFuzzy)
-	if !ok {
-		return nil, nil
-	}
-	alts := map[string][]string{}
+// and joined by much commoner near words. A word's corrections are kept
+// per index generation, so a typo asked again costs a cache lookup, and a
+// word the index knows well costs one dictionary lookup: only absent and
+// rare words are looked for among their neighbours.
+func (ix *Index) corrections(ctx context.Context, snap *scorch.IndexSnapshot, gen uint64, words []string) (map[string][]string, error) {
+	var alts map[string][]string
 	for _, w := range words {
 		fz := fuzziness(w)
 		if fz == 0 || !isIdentifier(w) {
 			continue
 		}
 		lw := strings.ToLower(w)
-		self, cands, err := nearWords(fr, lw, fz)
-		if err != nil {
-			return nil, err
-		}
-		switch {
-		case len(cands) == 0:
-		case self == 0:
-			alts[w] = termsOf(cands)
-		case self <= rareWord:
-			var common []string
-			for _, c := range cands {
-				if c.count >= commonerBy*self {
-					common = append(common, c.term)
-				}
+		c, ok := ix.corrected.get(lw, gen)
+		if !ok {
+			var err error
+			if c, err = ix.correct(ctx, snap, lw, fz); err != nil {
+				return nil, err
 			}
-			if len(common) > 0 {
-				alts[w] = append([]string{w}, common...)
-			}
+			ix.corrected.put(lw, gen, c)
 		}
-	}
-	if len(alts) == 0 {
-		return nil, nil
+		if len(c) > 0 {
+			if alts == nil {
+				alts = map[string][]string{}
+			}
+			alts[w] = c
+		}
 	}
 	return alts, nil
+}
+
+// correct returns the words to search instead of the lower-cased word w
+// (w itself first when it is to be kept), or nil to search w as typed.
+func (ix *Index) correct(ctx context.Context, snap *scorch.IndexSnapshot, w string, fz int) ([]string, error) {
+	self, err := docFreq(ctx, snap, fWords, w)
+	if err != nil || self > rareWord {
+		return nil, err
+	}
+	cands, err := ix.nearWords(ctx, snap, w, fz)
+	if err != nil || len(cands) == 0 {
+		return nil, err
+	}
+	if self == 0 {
+		return termsOf(cands), nil
+	}
+	out := []string{w}
+	for _, c := range cands {
+		if c.count >= commonerBy*self {
+			out = append(out, c.term)
+		}
+	}
+	if len(out) == 1 {
+		return nil, nil
+	}
+	return out, nil
+}
+
+// docFreq returns how many pages have term in field.
+func docFreq(ctx context.Context, r index.IndexReader, field, term string) (uint64, error) {
+	tfr, err := r.TermFieldReader(ctx, []byte(term), field, false, false, false)
+	if err != nil {
+		return 0, fmt.Errorf("search: look up %q: %w", term, err)
+	}
+	n := tfr.Count()
+	if err := tfr.Close(); err != nil {
+		return 0, fmt.Errorf("search: look up %q: %w", term, err)
+	}
+	return n, nil
 }
 
 type near struct {
@@ -90,53 +109,55 @@ type near struct {
 	count uint64
 }
 
-// nearWords returns how many pages have the word w itself and the words
-// within edit distance fz of it (see editDistance), nearest and then commonest first, at most
-// maxCorrections of the nearest distance found.
-func nearWords(fr index.IndexReaderFuzzy, w string, fz int) (self uint64, out []near, _ error) {
-	// bleve's automaton counts a transposition as two edits: ask for one
-	// more, then keep what is near enough by editDistance.
-	fd, err := fr.FieldDictFuzzy(fWords, w, min(fz+1, 2), "")
-	if err != nil {
-		return 0, nil, fmt.Errorf("search: look up words near %q: %w", w, err)
-	}
-	defer fd.Close()
+// maxLiveCounts bounds the words near a typo counted again, live, in
+// nearWords.
+const maxLiveCounts = 64
+
+// nearWords returns the other words within edit distance fz of the word w
+// (see boundedDistance), commonest first, at most maxCorrections of the
+// nearest distance found.
+func (ix *Index) nearWords(ctx context.Context, snap *scorch.IndexSnapshot, w string, fz int) ([]near, error) {
+	found := map[string]int{} // index in all
 	var all []near
-	for {
-		e, err := fd.Next()
+	for _, ss := range snap.Segments() {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		d, err := ix.segData.wordDict(ss)
 		if err != nil {
-			return 0, nil, fmt.Errorf("search: look up words near %q: %w", w, err)
+			return nil, err
 		}
-		if e == nil {
-			break
-		}
-		if e.Term == w {
-			self = e.Count
-			continue
-		}
-		if d := editDistance(w, e.Term); d <= fz {
-			all = append(all, near{e.Term, d, e.Count})
-		}
+		d.near(w, fz, func(word string, dist int, count uint32) {
+			if i, ok := found[word]; ok {
+				all[i].count += uint64(count)
+				return
+			}
+			found[word] = len(all)
+			all = append(all, near{word, dist, uint64(count)})
+		})
 	}
 	slices.SortFunc(all, func(a, b near) int {
-		if a.dist != b.dist {
-			return a.dist - b.dist
-		}
-		if a.count != b.count {
-			if a.count > b.count {
-				return -1
-			}
-			return 1
-		}
-		return strings.Compare(a.term, b.term)
+		return cmp.Or(a.dist-b.dist, cmp.Compare(b.count, a.count), strings.Compare(a.term, b.term))
 	})
-	for _, n := range all {
-		if n.dist != all[0].dist || len(out) == maxCorrections {
+	// A segment's dictionary keeps the words of its deleted pages until it
+	// is merged away, with their old counts: the nearest words are counted
+	// again, and those on no page any more are not suggested.
+	var out []near
+	for k, n := range all {
+		if k == maxLiveCounts || len(out) > 0 && n.dist > out[0].dist {
 			break
 		}
-		out = append(out, n)
+		live, err := docFreq(ctx, snap, fWords, n.term)
+		if err != nil {
+			return nil, err
+		}
+		if live > 0 {
+			n.count = live
+			out = append(out, n)
+		}
 	}
-	return self, out, nil
+	slices.SortFunc(out, func(a, b near) int { return cmp.Or(cmp.Compare(b.count, a.count), strings.Compare(a.term, b.term)) })
+	return out[:min(len(out), maxCorrections)], nil
 }
 
 func termsOf(ns []near) []string {
@@ -145,32 +166,4 @@ func termsOf(ns []near) []string {
 		out[i] = n.term
 	}
 	return out
-}
-
-// editDistance returns the optimal string alignment distance between a
-// and b in runes: insertions, deletions, substitutions and transpositions
-// of neighbours ("teh") each count one.
-func editDistance(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	d := make([][]int, len(ra)+1)
-	for i := range d {
-		d[i] = make([]int, len(rb)+1)
-		d[i][0] = i
-	}
-	for j := range d[0] {
-		d[0][j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
-			if i > 1 && j > 1 && ra[i-1] == rb[j-2] && ra[i-2] == rb[j-1] {
-				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
-			}
-		}
-	}
-	return d[len(ra)][len(rb)]
 }

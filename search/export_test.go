@@ -15,3 +15,28 @@ func SetCacheForTest(ix *Index, size int) {
 	}
 	ix.cache = newResultCache(size)
 }
+
+// MaxPrefixTermsForTest is the most terms a prefix stands for in a field.
+const MaxPrefixTermsForTest = maxPrefixTerms
+
+// PrefixTermsForTest returns the terms prefix stands for in page titles
+// now, as a search would use them.
+func PrefixTermsForTest(ix *Index, prefix string) ([]string, error) {
+	snap, err := ix.snapshot()
+	if err != nil {
+		return nil, err
+	}
+	defer snap.Close()
+	return ix.expandPrefix(snap, ix.gen.Load(), fTitle, prefix)
+}
+
+// TermCachesForTest returns the number of words with corrections and of
+// prefixes with terms cached, stale ones included.
+func TermCachesForTest(ix *Index) (corrections, prefixes int) {
+	return ix.corrected.len(), ix.prefixes.len()
+}
+
+// EditDistanceForTest returns boundedDistance of a and b within limit.
+func EditDistanceForTest(a, b string, limit int) int {
+	return boundedDistance([]rune(a), []rune(b), limit)
+}

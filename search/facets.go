@@ -1,17 +1,12 @@
 package search
 
 import (
-	"context"
-	"encoding/binary"
 	"fmt"
 	"slices"
 	"strings"
 	"sync"
 
 	"github.com/blevesearch/bleve/v2/index/scorch"
-	"github.com/blevesearch/bleve/v2/search"
-	"github.com/blevesearch/bleve/v2/search/collector"
-	index "github.com/blevesearch/bleve_index_api"
 	segment "github.com/blevesearch/scorch_segment_api/v2"
 )
 
@@ -20,10 +15,8 @@ import (
 // string: about a microsecond a hit, which made a word on half of 10,000
 // pages take 7 ms instead of 2. Segments never change once written, so the
 // facet values of each segment's pages are read once into a table of
-// small integers, and a search counts a hit with a few array increments.
-//
-// Hits are seen through bleve's document match handler, which the
-// collector calls for every hit.
+// small integers, and a search counts a hit with a few array increments,
+// over the set of pages it matched (eval.go).
 
 // facetCache holds the facet table of every segment searched recently and
 // the facet values seen, numbered.
@@ -50,29 +43,20 @@ func newFacetCache() *facetCache {
 
 // facetCounter counts the facet values of the hits of one search.
 type facetCounter struct {
-	offsets []uint64 // first page number of each segment in the snapshot
-	tables  []*facetTable
-	terms   []facetTerm
-	counts  []int32
+	tables []*facetTable
+	terms  []facetTerm
+	counts []int32
 }
 
-// counter returns a counter for a search on the index snapshot r, reading
-// the facet values of segments it has not seen before. It returns nil for
-// a reader that is not a scorch snapshot.
-func (c *facetCache) counter(r index.IndexReader) (*facetCounter, error) {
-	snap, ok := r.(*scorch.IndexSnapshot)
-	if !ok {
-		return nil, nil
-	}
+// counter returns a counter for a search on the index snapshot snap,
+// reading the facet values of segments it has not seen before.
+func (c *facetCache) counter(snap *scorch.IndexSnapshot) (*facetCounter, error) {
 	segs := snap.Segments()
-	fc := &facetCounter{offsets: make([]uint64, len(segs)), tables: make([]*facetTable, len(segs))}
+	fc := &facetCounter{tables: make([]*facetTable, len(segs))}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	var next uint64
 	for i, ss := range segs {
 		seg := ss.Segment()
-		fc.offsets[i] = next
-		next += seg.Count() // as scorch numbers pages: deleted ones too
 		t := c.tables[seg]
 		if t == nil {
 			var err error
@@ -128,70 +112,59 @@ func (c *facetCache) read(seg segment.Segment) (*facetTable, error) {
 	return t, nil
 }
 
-// add counts the facet values of one hit.
-func (fc *facetCounter) add(id index.IndexInternalID) {
-	if len(id) != 8 {
-		return
-	}
-	n := binary.BigEndian.Uint64(id)
-	i := len(fc.offsets) - 1
-	for i > 0 && fc.offsets[i] > n {
-		i--
-	}
-	t, local := fc.tables[i], n-fc.offsets[i]
-	if local+1 >= uint64(len(t.start)) {
-		return
-	}
-	for _, v := range t.ids[t.start[local]:t.start[local+1]] {
-		fc.counts[v]++
-	}
+// addSet counts the facet values of the pages m of segment i.
+func (fc *facetCounter) addSet(i int, m bitset) {
+	t := fc.tables[i]
+	last := uint32(len(t.start) - 1)
+	counts := fc.counts
+	m.each(func(d uint32) {
+		if d < last {
+			for _, v := range t.ids[t.start[d]:t.start[d+1]] {
+				counts[v]++
+			}
+		}
+	})
 }
 
 // result returns the facetSize commonest values of each facet, by count
 // and then value.
 func (fc *facetCounter) result() map[string][]FacetCount {
-	out := map[string][]FacetCount{}
+	out := make(map[string][]FacetCount, len(facetNames))
 	for id, n := range fc.counts {
-		if n > 0 {
-			t := fc.terms[id]
-			out[t.name] = append(out[t.name], FacetCount{Term: t.value, Count: int(n)})
-		}
-	}
-	for name, fs := range out {
-		if !slices.Contains(facetNames, name) {
-			delete(out, name)
+		if n == 0 {
 			continue
 		}
-		slices.SortFunc(fs, func(a, b FacetCount) int {
-			if a.Count != b.Count {
-				return b.Count - a.Count
+		t := fc.terms[id]
+		if !slices.Contains(facetNames, t.name) {
+			continue
+		}
+		fs := out[t.name]
+		if fs == nil {
+			fs = make([]FacetCount, 0, facetSize)
+		}
+		c := FacetCount{Term: t.value, Count: int(n)}
+		if len(fs) == facetSize && !facetBefore(c, fs[facetSize-1]) {
+			continue
+		}
+		// Keep the best facetSize, in order, as they come.
+		i, _ := slices.BinarySearchFunc(fs, c, func(a, b FacetCount) int {
+			if facetBefore(a, b) {
+				return -1
 			}
-			return strings.Compare(a.Term, b.Term)
+			return 1
 		})
-		out[name] = fs[:min(len(fs), facetSize)]
+		if len(fs) == facetSize {
+			fs = fs[:facetSize-1]
+		}
+		out[t.name] = slices.Insert(fs, i, c)
 	}
 	return out
 }
 
-// withFacets returns a context that makes a search count the facets of
-// its hits into *fc.
-func (c *facetCache) withFacets(ctx context.Context, fc **facetCounter) context.Context {
-	return context.WithValue(ctx, search.MakeDocumentMatchHandlerKey, search.MakeDocumentMatchHandler(
-		func(sctx *search.SearchContext) (search.DocumentMatchHandler, bool, error) {
-			next, loadID, err := collector.MakeTopNDocumentMatchHandler(sctx)
-			if err != nil {
-				return nil, false, err
-			}
-			counter, err := c.counter(sctx.IndexReader)
-			if err != nil || counter == nil {
-				return next, loadID, err
-			}
-			*fc = counter
-			return func(d *search.DocumentMatch) error {
-				if d != nil {
-					counter.add(d.IndexInternalID)
-				}
-				return next(d)
-			}, loadID, nil
-		}))
+// facetBefore orders facet values by count, then value.
+func facetBefore(a, b FacetCount) bool {
+	if a.Count != b.Count {
+		return a.Count > b.Count
+	}
+	return a.Term < b.Term
 }

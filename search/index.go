@@ -14,12 +14,15 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime"
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/analysis"
+	"github.com/blevesearch/bleve/v2/analysis/lang/en"
 	"github.com/blevesearch/bleve/v2/index/scorch"
 	bolt "go.etcd.io/bbolt"
 	bolterrors "go.etcd.io/bbolt/errors"
@@ -50,6 +53,11 @@ type Options struct {
 	// CacheSize is the number of recent results kept; zero means
 	// DefaultCacheSize and a negative number keeps none.
 	CacheSize int
+	// Concurrent is how many searches run at once; more wait their turn.
+	// Zero means one per CPU (GOMAXPROCS): more would only share the
+	// same CPUs, and take them from page views and from index updates,
+	// which saves wait for.
+	Concurrent int
 }
 
 // Index is the search index. It implements wiki.View, and Search is safe
@@ -62,6 +70,20 @@ type Index struct {
 	recreated string
 	facets    *facetCache
 	cache     *resultCache
+	en        analysis.Analyzer
+	// What the term dictionary says about a word, per generation: its
+	// corrections (correct.go) and the terms a prefix stands for
+	// (prefix.go).
+	corrected *genCache[string, []string]
+	prefixes  *genCache[prefixKey, []string]
+	// What searches read of each segment: postings (postings.go) and
+	// tables of ids and words (segdata.go).
+	postings *postingsCache
+	segData  *segData
+	searches atomic.Uint64
+	slots    chan struct{} // one token per search running
+	flightMu sync.Mutex
+	flights  map[cacheKey]*flight // searches running, by query
 	// gen counts the batches applied: results cached at an older
 	// generation are stale.
 	gen atomic.Uint64
@@ -79,7 +101,9 @@ var _ wiki.View = (*Index)(nil)
 // (Commit returns ""). When another process holds the index it fails fast
 // with an EUNAVAILABLE *wiki.Error wrapping ErrLocked.
 func Open(dir string, opts Options) (*Index, error) {
-	ix := &Index{dir: dir, log: opts.Logger, batchSize: opts.BatchSize, facets: newFacetCache()}
+	ix := &Index{dir: dir, log: opts.Logger, batchSize: opts.BatchSize, facets: newFacetCache(),
+		corrected: newGenCache[string, []string](correctionCacheSize), prefixes: newGenCache[prefixKey, []string](prefixCacheSize),
+		postings: newPostingsCache(postingsCacheBytes), segData: newSegData()}
 	if ix.log == nil {
 		ix.log = slog.Default()
 	}
@@ -89,6 +113,11 @@ func Open(dir string, opts Options) (*Index, error) {
 	if opts.CacheSize == 0 {
 		opts.CacheSize = DefaultCacheSize
 	}
+	if opts.Concurrent <= 0 {
+		opts.Concurrent = runtime.GOMAXPROCS(0)
+	}
+	ix.slots = make(chan struct{}, opts.Concurrent)
+	ix.flights = map[cacheKey]*flight{}
 	ix.cache = newResultCache(opts.CacheSize)
 
 	idx, commit, err := openExisting(dir)
@@ -116,6 +145,7 @@ func Open(dir string, opts Options) (*Index, error) {
 		}
 	}
 	ix.commit.Store(&commit)
+	ix.en = ix.idx.Mapping().AnalyzerNamed(en.AnalyzerName)
 	return ix, nil
 }
 

@@ -56,8 +56,16 @@ func TestOpen(t *testing.T) {
 		if got := ix.Commit(); got != "c1" {
 			t.Errorf("Commit() after reopen = %q, want c1", got)
 		}
+		// Nothing applied since Open: nothing to wait for.
+		if st := ix.Stats(); st.Docs != 2 || st.Busy || st.Searches != 0 {
+			t.Errorf("Stats() after reopen = %+v, want 2 docs, not busy, no searches", st)
+		}
 		if got := paths(MustSearch(t, ix, "beta")); len(got) != 1 || got[0] != "b.md" {
 			t.Errorf("search after reopen = %v", got)
+		}
+		MustSearch(t, ix, "beta") // from the cache of recent results
+		if st := ix.Stats(); st.Searches != 1 {
+			t.Errorf("Stats().Searches = %d after one search computed, one cached", st.Searches)
 		}
 	})
 

@@ -10,7 +10,7 @@ import (
 // writes. An index recorded with another version is discarded and rebuilt
 // from git on Open, so bump it whenever mapping.go, analyzer.go or
 // docValuesChunk changes.
-const mappingVersion = "opswiki-search-3"
+const mappingVersion = "opswiki-search-4"
 
 // docValuesChunk is how many pages share one compressed block of doc values
 // (zap's default is 1024). Facet counting decompresses a whole block for
@@ -38,8 +38,11 @@ const (
 	fNames    = "names"
 	fHeadings = "headings"
 	fBody     = "body"
-	fCode     = "code"
-	fExtra    = "extra"
+	// fBodyPairs is the body as pairs of neighbouring words, for phrases
+	// (phrase.go).
+	fBodyPairs = "body_pairs"
+	fCode      = "code"
+	fExtra     = "extra"
 	// fWords is every word of a page, whole and lower-cased but not
 	// stemmed: the dictionary typos are corrected against. Stemming first
 	// would hide the word meant ("diagnstics" stems to "diagnstic",
@@ -68,6 +71,7 @@ type indexDoc struct {
 	Names     []string `json:"names,omitempty"`
 	Headings  []string `json:"headings,omitempty"`
 	Body      string   `json:"body"`
+	BodyPairs string   `json:"body_pairs,omitempty"`
 	Code      string   `json:"code,omitempty"`
 	Extra     string   `json:"extra,omitempty"`
 	Words     string   `json:"words,omitempty"`
@@ -116,6 +120,9 @@ func newMapping() *mapping.IndexMappingImpl {
 	dm.AddFieldMappingsAt(fNames, keywordField(false, false))
 	dm.AddFieldMappingsAt(fHeadings, textField(en.AnalyzerName, true, true))
 	dm.AddFieldMappingsAt(fBody, textField(en.AnalyzerName, true, true))
+	pairs := textField(pairsAnalyzer, false, false)
+	pairs.SkipFreqNorm = true // a pair's bucket only narrows down the pages; it weighs nothing
+	dm.AddFieldMappingsAt(fBodyPairs, pairs)
 	dm.AddFieldMappingsAt(fCode, textField(identAnalyzer, true, true))
 	dm.AddFieldMappingsAt(fExtra, textField(en.AnalyzerName, false, false))
 	dm.AddFieldMappingsAt(fWords, textField(identAnalyzer, false, false))

@@ -5,7 +5,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/blevesearch/bleve/v2/analysis"
-	"github.com/blevesearch/bleve/v2/search/query"
+	"github.com/blevesearch/bleve/v2/index/scorch"
 )
 
 // Field boosts: names and alert names outrank titles, which outrank
@@ -46,15 +46,20 @@ type fieldBoost struct {
 	boost float64
 }
 
-// builder turns a parsed Query into a bleve query.
+// builder turns a parsed Query into a plan (plan.go).
 type builder struct {
 	en analysis.Analyzer // to drop words that are only stop words
 	// alts replaces words that look misspelt by the words of the index
 	// meant instead (see corrections); nil for the exact search.
 	alts map[string][]string
+	// ix, r and gen find the terms a prefix stands for in the snapshot r
+	// of generation gen (prefix.go).
+	ix  *Index
+	r   *scorch.IndexSnapshot
+	gen uint64
 }
 
-// fuzziness returns the edit distance (see editDistance) allowed for a
+// fuzziness returns the edit distance (see boundedDistance) allowed for a
 // word when correcting typos: none for short words, two only for long ones.
 func fuzziness(w string) int {
 	switch n := utf8.RuneCountInString(w); {
@@ -67,19 +72,29 @@ func fuzziness(w string) int {
 	}
 }
 
-func (b builder) build(q Query) query.Query {
-	var must, should, not, filters []query.Query
+// build returns the plan of q: every word (or its corrections) and phrase
+// required, the page's whole name as a bonus, exclusions and filters.
+func (b builder) build(q Query) (*plan, error) {
+	var must, should, not, filters []*node
 	words := b.significant(q.Words)
 	for i, w := range words {
 		if alts, ok := b.alts[w]; ok {
-			d := query.NewDisjunctionQuery(nil)
+			var ws []*node
 			for _, a := range alts {
-				d.AddQuery(b.word(a, false))
+				n, err := b.word(a, false)
+				if err != nil {
+					return nil, err
+				}
+				ws = append(ws, n)
 			}
-			must = append(must, d)
+			must = append(must, anyNode(ws...))
 			continue
 		}
-		must = append(must, b.word(w, q.Prefix && i == len(words)-1 && w == q.Words[len(q.Words)-1]))
+		n, err := b.word(w, q.Prefix && i == len(words)-1 && w == q.Words[len(q.Words)-1])
+		if err != nil {
+			return nil, err
+		}
+		must = append(must, n)
 	}
 	for _, ph := range q.Phrases {
 		must = append(must, b.phrase(ph))
@@ -90,11 +105,17 @@ func (b builder) build(q Query) query.Query {
 	for _, x := range q.Exclude {
 		if strings.Contains(x, " ") {
 			not = append(not, b.phrase(x))
-		} else {
-			not = append(not, builder{en: b.en}.word(x, false))
+			continue
 		}
+		exact := b
+		exact.alts = nil
+		n, err := exact.word(x, false)
+		if err != nil {
+			return nil, err
+		}
+		not = append(not, n)
 	}
-	byField := map[string][]query.Query{}
+	byField := map[string][]*node{}
 	var order []string
 	for _, f := range q.Filters {
 		fq := filter(f)
@@ -109,21 +130,28 @@ func (b builder) build(q Query) query.Query {
 	}
 	// Values of one field are alternatives; different fields all apply.
 	for _, f := range order {
-		filters = append(filters, query.NewDisjunctionQuery(byField[f]))
+		filters = append(filters, oneOf(byField[f]))
 	}
-	switch {
-	case len(must) == 0 && len(filters) > 0:
-		// Only filters: let their postings drive the search rather than
-		// testing every page against them.
+	p := &plan{byPath: len(q.Words) == 0 && len(q.Phrases) == 0}
+	if len(must) == 0 {
+		// Only filters: they are what a page must match. Only
+		// exclusions: every other page (no must).
 		must, filters = filters, nil
-	case len(must) == 0:
-		must = append(must, query.NewMatchAllQuery())
 	}
-	bq := query.NewBooleanQuery(must, should, not)
+	if len(must) > 0 {
+		p.must = everyOf(must)
+	}
+	if len(should) > 0 {
+		p.should = anyNode(should...)
+	}
+	if len(not) > 0 {
+		p.not = anyNode(not...)
+	}
 	if len(filters) > 0 {
-		bq.AddFilter(query.NewConjunctionQuery(filters))
+		p.filter = everyOf(filters)
 	}
-	return bq
+	p.number()
+	return p, nil
 }
 
 // significant drops words the English analyzer removes (stop words), so
@@ -157,18 +185,15 @@ func (b builder) stemmed(w string) bool {
 
 // names matches a query that is a page's whole name: its title, file
 // name, first heading or an alert, in any case, spaced or camel case.
-func names(text string) []query.Query {
-	var out []query.Query
+func names(text string) []*node {
+	var out []*node
 	seen := ""
 	for _, n := range []string{normName(text), splitName(text)} {
 		if n == "" || n == seen {
 			continue
 		}
 		seen = n
-		t := query.NewTermQuery(n)
-		t.SetField(fNames)
-		t.SetBoost(boostName)
-		out = append(out, t)
+		out = append(out, termNode(fNames, n, boostName))
 	}
 	return out
 }
@@ -191,35 +216,33 @@ func (b builder) proximityText(q Query) string {
 }
 
 // word matches one free-text word in any text field.
-func (b builder) word(w string, prefix bool) query.Query {
-	d := query.NewDisjunctionQuery([]query.Query{
-		match(fTitle, w, boostTitle),
-		match(fHeadings, w, boostHeadings),
-		match(fBody, w, boostText),
-		match(fExtra, w, boostText),
+func (b builder) word(w string, prefix bool) (*node, error) {
+	terms := b.analyze(w)
+	d := anyNode(
+		match(fTitle, terms, boostTitle),
+		match(fHeadings, terms, boostHeadings),
+		match(fBody, terms, boostText),
+		match(fExtra, terms, boostText),
 		keyword(fAlerts, w, boostAlert),
-	})
-	if q := ident(fCode, w, boostText); q != nil {
-		d.AddQuery(q)
+	)
+	if n := ident(fCode, w, boostText); n != nil {
+		d.kids = append(d.kids, n)
 	}
 	// The word as typed, unstemmed: "adjustments" ranks the page that says
 	// so above pages that only adjust. Where stemming leaves the word as
 	// it is, the body match says as much, and a common word's second long
 	// list of pages would cost a third of the search.
 	if isIdentifier(w) && (b.alts != nil || b.stemmed(w)) {
-		d.AddQuery(keyword(fWords, w, boostExactWord))
+		d.kids = append(d.kids, keyword(fWords, w, boostExactWord))
 	}
-	if q := ident(fAlertText, w, boostAlertPart); q != nil {
-		d.AddQuery(q)
+	if n := ident(fAlertText, w, boostAlertPart); n != nil {
+		d.kids = append(d.kids, n)
 	}
 	// An identifier's parts as words: CPUThrottlingHigh finds the page
 	// titled "CPU Throttling High".
 	if parts := splitName(w); strings.Contains(parts, " ") {
 		for _, f := range []fieldBoost{{fTitle, boostTitle}, {fHeadings, boostHeadings}} {
-			p := query.NewMatchPhraseQuery(parts)
-			p.SetField(f.field)
-			p.SetBoost(f.boost)
-			d.AddQuery(p)
+			d.kids = append(d.kids, phraseNode(f.field, b.en, parts, f.boost))
 		}
 	}
 	if p := strings.ToLower(w); prefix && utf8.RuneCountInString(p) >= minPrefix {
@@ -228,77 +251,96 @@ func (b builder) word(w string, prefix bool) query.Query {
 			fields = append(fields, fieldBoost{fBody, boostText})
 		}
 		for _, f := range fields {
-			pq := query.NewPrefixQuery(p)
-			pq.SetField(f.field)
-			pq.SetBoost(f.boost / 2) // a completed word beats a mere prefix
-			d.AddQuery(pq)
+			// A completed word beats a mere prefix.
+			n, err := b.prefix(f.field, p, f.boost/2)
+			if err != nil {
+				return nil, err
+			}
+			d.kids = append(d.kids, n)
 		}
 	}
-	return d
+	return d, nil
 }
 
-func match(field, w string, boost float64) query.Query {
-	m := query.NewMatchQuery(w)
-	m.SetField(field)
-	m.SetBoost(boost)
-	m.SetOperator(query.MatchQueryOperatorAnd)
-	return m
+// analyze returns the terms the English analyzer makes of w.
+func (b builder) analyze(w string) []string {
+	if b.en == nil {
+		return []string{strings.ToLower(w)}
+	}
+	toks := b.en.Analyze([]byte(w))
+	out := make([]string, len(toks))
+	for i, t := range toks {
+		out[i] = string(t.Term)
+	}
+	return out
 }
 
-func keyword(field, w string, boost float64) query.Query {
-	t := query.NewTermQuery(normKeyword(w))
-	t.SetField(field)
-	t.SetBoost(boost)
-	return t
+// match matches the terms of a word, all of them, in a field of English
+// text, as bleve's match query with the AND operator does.
+func match(field string, terms []string, boost float64) *node {
+	if len(terms) == 0 {
+		return noneNode()
+	}
+	ns := make([]*node, len(terms))
+	for i, t := range terms {
+		ns[i] = termNode(field, t, boost)
+	}
+	return everyOf(ns)
+}
+
+func keyword(field, w string, boost float64) *node {
+	return termNode(field, normKeyword(w), boost)
 }
 
 // ident matches a word in a field indexed by the ident analyzer: each
 // identifier in it whole, or by all of its parts (so "pg_stat" finds
 // pg_stat_activity only through pg and stat both being there).
-func ident(field, w string, boost float64) query.Query {
+func ident(field, w string, boost float64) *node {
 	wholes, parts := identTerms(w)
 	if len(wholes) == 0 {
 		return nil
 	}
-	var all []query.Query
+	var all []*node
 	for i, whole := range wholes {
-		alts := []query.Query{keyword(field, whole, boost)}
+		alts := []*node{keyword(field, whole, boost)}
 		if len(parts[i]) > 1 {
-			var ps []query.Query
+			var ps []*node
 			for _, p := range parts[i] {
 				ps = append(ps, keyword(field, p, boost/2))
 			}
-			alts = append(alts, query.NewConjunctionQuery(ps))
+			alts = append(alts, allNode(ps...))
 		}
-		all = append(all, query.NewDisjunctionQuery(alts))
+		all = append(all, anyNode(alts...))
 	}
 	if len(all) == 1 {
 		return all[0]
 	}
-	return query.NewConjunctionQuery(all)
+	return allNode(all...)
 }
 
-// phrase matches a quoted phrase in the title, headings, body or code.
-func (b builder) phrase(ph string) query.Query {
-	d := query.NewDisjunctionQuery(nil)
+// phrase matches a quoted phrase in the title, headings, body or code; in
+// the body by its word pairs where it can (phrase.go).
+func (b builder) phrase(ph string) *node {
+	d := anyNode()
 	for _, f := range []fieldBoost{{fTitle, boostTitle}, {fHeadings, boostHeadings}, {fBody, boostText}, {fCode, boostText}} {
-		p := query.NewMatchPhraseQuery(ph)
-		p.SetField(f.field)
-		p.SetBoost(f.boost)
-		d.AddQuery(p)
+		var a analysis.Analyzer = b.en
+		if f.field == fCode {
+			a = identAnalyzerImpl{}
+		}
+		n := phraseNode(f.field, a, ph, f.boost)
+		if f.field == fBody && b.en != nil && n.kind == nPhrase {
+			n.narrow = pairTerms(b.en, ph)
+		}
+		d.kids = append(d.kids, n)
 	}
 	return d
 }
 
 // filter matches one field:value filter; path is a prefix of the file path.
-func filter(f Filter) query.Query {
+func filter(f Filter) *node {
 	v := normKeyword(f.Value)
 	if f.Field == "path" {
-		p := query.NewPrefixQuery(strings.TrimPrefix(v, "/"))
-		p.SetField(fPath)
-		return p
+		return &node{kind: nPath, field: fPath, term: strings.TrimPrefix(v, "/")}
 	}
-	t := query.NewTermQuery(v)
-	t.SetField(filterField[f.Field])
-	return t
+	return termNode(filterField[f.Field], v, 0)
 }

@@ -2,122 +2,94 @@ package search
 
 import (
 	"cmp"
-	"context"
 	"slices"
-	"strings"
 
-	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/analysis"
-	"github.com/blevesearch/bleve/v2/search"
-	"github.com/blevesearch/bleve/v2/search/query"
 )
 
-// A second look at a few hits. Phrases cost: bleve's phrase search
-// compares word positions on every page with all the words, 5 ms for two
-// common words at 10,000 pages, and inside a conjunction it keeps looking
-// for its next match past the pages the other clauses allow. So the word
-// positions of the best hits are fetched with plain word matches restricted
-// to those pages (matchesOn), and compared here: to rank pages with the
-// words next to each other higher, and to highlight a page of hits.
+// A second look at the best hits. A page with the words of a query next to
+// each other, in the order typed (as pasted error messages and sentences
+// have them), is more relevant than one that merely has them all. Phrase
+// search over every page would cost too much (phrase.go), so the positions
+// of the words are read on the best hits only (places.go) and compared
+// here.
 
-// proximityFields weighs a phrase found in each field.
+// proximityFields weighs a run of the words found in each field.
 var proximityFields = []fieldBoost{{fTitle, boostTitle}, {fHeadings, boostHeadings}, {fBody, boostText}}
 
-// matchesOn matches on the pages ids, every one of them, the words of q
-// one by one in the fields phrases and snippets are taken from, so that
-// bleve reports where they are.
-func (b builder) matchesOn(q Query, ids []string) query.Query {
-	var words []string
-	for _, w := range b.significant(q.Words) {
-		if alts, ok := b.alts[w]; ok {
-			words = append(words, alts...)
-		} else {
-			words = append(words, w)
-		}
-	}
-	words = append(words, q.Phrases...)
-	d := query.NewDisjunctionQuery(nil)
-	if text := strings.Join(words, " "); text != "" {
-		for _, f := range []string{fTitle, fHeadings, fBody, fCode} {
-			m := query.NewMatchQuery(text)
-			m.SetField(f)
-			d.AddQuery(m)
-		}
-	}
-	if last := strings.ToLower(lastWord(q)); q.Prefix && b.alts == nil && len([]rune(last)) >= minPrefix {
-		fields := []string{fHeadings, fCode}
-		if len([]rune(last)) >= minBodyPrefix {
-			fields = append(fields, fBody)
-		}
-		for _, f := range fields {
-			p := query.NewPrefixQuery(last)
-			p.SetField(f)
-			d.AddQuery(p)
-		}
-	}
-	must := []query.Query{query.NewDocIDQuery(ids)}
-	if len(d.Disjuncts) == 0 {
-		return query.NewBooleanQuery(must, nil, nil)
-	}
-	return query.NewBooleanQuery(must, []query.Query{d}, nil)
-}
-
-func lastWord(q Query) string {
-	if len(q.Words) == 0 {
-		return ""
-	}
-	return q.Words[len(q.Words)-1]
-}
-
-// rerank adds to the score of the hits having the words of text next to
-// each other, in the title, a heading or the body, up to proximityWeight
-// times the best score, and sorts the hits again: the page with the words
-// as typed comes first or close to it.
-func (ix *Index) rerank(ctx context.Context, b builder, q Query, hits search.DocumentMatchCollection, text string) error {
-	toks := b.en.Analyze([]byte(text))
-	if len(toks) < 2 {
+// rerank adds to the score of the hits having the words toks next to each
+// other, in the title, a heading or the body, up to proximityWeight times
+// the best score, and sorts the hits and their places again: the page with
+// the words as typed comes first or close to it. want names the fields and
+// terms of ps. It returns the new order: where each hit was before, or nil
+// when the order did not change.
+func rerank(hits []hit, ps [][]place, want []fieldTerms, toks analysis.TokenStream) []int {
+	if len(toks) < 2 || len(hits) == 0 {
 		return nil
 	}
-	req := bleve.NewSearchRequestOptions(b.matchesOn(q, hitIDs(hits)), len(hits), 0, false)
-	req.IncludeLocations = true
-	res, err := ix.idx.SearchInContext(ctx, req)
-	if err != nil {
-		return err
-	}
-	near := map[string]float64{}
+	near := make([]float64, len(hits))
 	best := 0.0
-	for _, h := range res.Hits {
+	for i := range hits {
 		for _, f := range proximityFields {
-			if f.boost > near[h.ID] && hasPhrase(h.Locations[f.field], toks) {
-				near[h.ID] = f.boost
+			fi := slices.IndexFunc(want, func(ft fieldTerms) bool { return ft.field == f.field })
+			if fi >= 0 && f.boost > near[i] && hasRun(ps[i], fi, want[fi].terms, toks) {
+				near[i] = f.boost
 			}
 		}
-		best = max(best, near[h.ID])
+		best = max(best, near[i])
 	}
 	if best == 0 {
 		return nil
 	}
-	top := hits[0].Score
-	for _, h := range hits {
-		h.Score += proximityWeight * top * near[h.ID] / best
+	top := hits[0].score
+	order := make([]int, len(hits))
+	for i := range hits {
+		hits[i].score += proximityWeight * top * near[i] / best
+		order[i] = i
 	}
-	slices.SortStableFunc(hits, func(a, b *search.DocumentMatch) int { return cmp.Compare(b.Score, a.Score) })
-	return nil
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(hits[b].score, hits[a].score) })
+	sortedHits := make([]hit, len(hits))
+	sortedPlaces := make([][]place, len(hits))
+	for k, i := range order {
+		sortedHits[k], sortedPlaces[k] = hits[i], ps[i]
+	}
+	copy(hits, sortedHits)
+	copy(ps, sortedPlaces)
+	return order
 }
 
-// hasPhrase reports whether the terms are at the positions of the phrase
-// toks (stop words between them leave gaps, as in bleve's phrase search)
-// in one value of a field.
-func hasPhrase(tlm search.TermLocationMap, toks analysis.TokenStream) bool {
-	if tlm == nil {
-		return false
+// permute puts xs in order: the new xs[k] is the old xs[order[k]]. A nil
+// order leaves xs as it is.
+func permute[T any](xs []T, order []int) {
+	if order == nil {
+		return
 	}
-	for _, l := range tlm[string(toks[0].Term)] {
+	old := slices.Clone(xs)
+	for k, i := range order {
+		xs[k] = old[i]
+	}
+}
+
+// hasRun reports whether the places of field fi have the terms of toks at
+// the positions of the phrase toks (stop words between them leave gaps,
+// as in bleve's phrase search) in one value of the field. terms are the
+// terms the places are indexed by.
+func hasRun(ps []place, fi int, terms []string, toks analysis.TokenStream) bool {
+	idx := make([]int, len(toks))
+	for k, t := range toks {
+		if idx[k] = slices.Index(terms, string(t.Term)); idx[k] < 0 {
+			return false
+		}
+	}
+	for _, first := range ps {
+		if first.field != fi || first.term != idx[0] {
+			continue
+		}
 		found := true
-		for _, t := range toks[1:] {
-			want := l.Pos + uint64(t.Position-toks[0].Position)
-			if !slices.ContainsFunc(tlm[string(t.Term)], func(m *search.Location) bool {
-				return m.Pos == want && slices.Equal(m.ArrayPositions, l.ArrayPositions)
+		for k, t := range toks[1:] {
+			want := first.pos + t.Position - toks[0].Position
+			if !slices.ContainsFunc(ps, func(p place) bool {
+				return p.field == fi && p.term == idx[k+1] && p.arr == first.arr && p.pos == want
 			}) {
 				found = false
 				break

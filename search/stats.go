@@ -11,7 +11,8 @@ type Stats struct {
 	// Busy says background persisting or merging is under way; searches
 	// are slower until it settles.
 	Busy bool `json:"busy"`
-	// Searches is the number of searches served since Open.
+	// Searches is the number of searches served since Open, the ones
+	// answered from the cache of recent results left out.
 	Searches uint64 `json:"searches"`
 }
 
@@ -19,12 +20,16 @@ type Stats struct {
 func (ix *Index) Stats() Stats {
 	var s Stats
 	s.Docs, _ = ix.idx.DocCount()
-	m := ix.idx.StatsMap()
-	s.Searches, _ = m["searches"].(uint64)
-	if im, ok := m["index"].(map[string]interface{}); ok {
+	s.Searches = ix.searches.Load()
+	if im, ok := ix.idx.StatsMap()["index"].(map[string]interface{}); ok {
 		s.DiskBytes, _ = im["CurOnDiskBytes"].(uint64)
 		s.Segments, _ = im["TotFileSegmentsAtRoot"].(uint64)
-		s.Busy, _ = im["index_bgthreads_active"].(bool)
+		// Until a batch is applied after Open the current epoch reads 0
+		// (scorch counts it from introductions): nothing is in progress.
+		root, _ := im["CurRootEpoch"].(uint64)
+		merged, _ := im["LastMergedEpoch"].(uint64)
+		persisted, _ := im["LastPersistedEpoch"].(uint64)
+		s.Busy = root != 0 && (merged != root || persisted != root)
 	}
 	return s
 }

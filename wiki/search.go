@@ -2,7 +2,6 @@ package wiki
 
 import (
 	"context"
-	"html/template"
 )
 
 // SearchRequest is one query from the search box or the API.
@@ -21,11 +20,13 @@ type SearchHit struct {
 	// Path is the page name as in its URL, without ".md" (SPEC §4).
 	Path string `json:"path"`
 	// File is the page's file in the repository.
-	File    Path          `json:"-"`
-	Title   string        `json:"title"`
-	Kind    string        `json:"kind"`
-	Score   float64       `json:"score"`
-	Snippet template.HTML `json:"snippet"` // escaped text with <mark> around matches
+	File  Path    `json:"-"`
+	Title string  `json:"title"`
+	Kind  string  `json:"kind"`
+	Score float64 `json:"score"`
+	// Snippet is HTML: the matching text, escaped, with <mark> around
+	// the matches. The web layer shows it as it is.
+	Snippet string `json:"snippet"`
 }
 
 // FacetCount is how many hits have one value of a facet field.
