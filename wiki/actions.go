@@ -17,8 +17,10 @@ type ActionUpdate struct {
 
 // UpdateAction changes one action item of a postmortem in a commit that
 // touches only that item's lines, keeping the rest of the file byte for
-// byte. Concurrent updates of other items merge; the same item updated
-// twice at once is a *ConflictError for the second.
+// byte. An update needs no base: it applies to the postmortem as it is
+// when its turn comes, so concurrent updates all land, of other items and
+// of the same one (the later wins). Returns ENOTFOUND when there is no such
+// page or item, EINVALID for a bad value.
 func (e *Editor) UpdateAction(ctx context.Context, p Path, itemID string, u ActionUpdate, author Signature) (SaveResult, error) {
 	var fields [][2]string
 	if u.Status != nil {
@@ -43,40 +45,29 @@ func (e *Editor) UpdateAction(ctx context.Context, p Path, itemID string, u Acti
 	if len(fields) == 0 {
 		return SaveResult{}, Errorf(EINVALID, "Nothing to change: give status, owner or due.")
 	}
-	_, cur, blob, err := e.current(ctx, p)
-	if err != nil {
-		return SaveResult{}, err
-	}
-	if blob == "" {
-		return SaveResult{}, Errorf(ENOTFOUND, "There is no postmortem %s.", p)
-	}
-	out := cur
 	var what []string
 	for _, f := range fields {
-		if out, err = SetActionField(out, itemID, f[0], f[1]); err != nil {
-			return SaveResult{}, err
-		}
 		what = append(what, fmt.Sprintf("%s %s", f[0], f[1]))
 	}
 	msg := fmt.Sprintf("Set %s of action item %s in %s", strings.Join(what, ", "), itemID, p)
-	return e.Save(ctx, SaveRequest{Path: p, Content: out, Base: blob, Message: msg, Author: author})
+	return e.rewrite(ctx, p, author, msg, func(cur []byte) ([]byte, error) {
+		out := cur
+		for _, f := range fields {
+			var err error
+			if out, err = SetActionField(out, itemID, f[0], f[1]); err != nil {
+				return nil, err
+			}
+		}
+		return out, nil
+	})
 }
 
 // MarkReviewed sets a page's last_reviewed to the given day, changing only
 // that line.
 func (e *Editor) MarkReviewed(ctx context.Context, p Path, day time.Time, author Signature) (SaveResult, error) {
-	_, cur, blob, err := e.current(ctx, p)
-	if err != nil {
-		return SaveResult{}, err
-	}
-	if blob == "" {
-		return SaveResult{}, Errorf(ENOTFOUND, "There is no page %s.", p)
-	}
-	out, err := SetKey(cur, "last_reviewed", day.Format(time.DateOnly))
-	if err != nil {
-		return SaveResult{}, err
-	}
-	return e.Save(ctx, SaveRequest{Path: p, Content: out, Base: blob, Message: "Mark " + string(p) + " reviewed", Author: author})
+	return e.rewrite(ctx, p, author, "Mark "+string(p)+" reviewed", func(cur []byte) ([]byte, error) {
+		return SetKey(cur, "last_reviewed", day.Format(time.DateOnly))
+	})
 }
 
 // ActionFilter selects action items.

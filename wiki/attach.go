@@ -29,6 +29,9 @@ func (e *Editor) Attach(ctx context.Context, page Path, name string, content []b
 		if err != nil {
 			return "", err
 		}
+		if _, err := e.gate.CheckFile(p, content); err != nil {
+			return "", err
+		}
 		_, err = e.store.Commit(ctx, CommitRequest{Expect: map[Path]string{p: ""}, Author: author, Message: "Attach " + string(p) + " to " + string(page),
 			Changes: []FileChange{{Path: p, Content: content}}})
 		if errors.Is(err, ErrRefMoved) {
@@ -40,7 +43,7 @@ func (e *Editor) Attach(ctx context.Context, page Path, name string, content []b
 		e.sync(ctx)
 		return p, nil
 	}
-	return "", Errorf(EUNAVAILABLE, "The wiki is changing too fast to attach the file right now; try again.")
+	return "", errBusy
 }
 
 // freeName returns dir/base, or dir/base-2.ext and so on when taken.

@@ -40,10 +40,11 @@ type Catalog struct {
 	alias  map[string][]Path // lower-cased former page name -> pages
 	ldirs  map[string]Path   // lower-cased folder -> folder
 	gen    atomic.Uint64     // changes whenever a file appears or disappears
-	graphs graphCache
+	graph  *graphState       // what derives the next graph, changed by Apply only
+	latest atomic.Pointer[Graph]
 
 	childMu  sync.Mutex
-	children map[Path][]Child // folder listings, until the next Apply
+	children map[Path]*listing // folder listings, until a change in the folder
 }
 
 // NewCatalog returns an empty catalog.
@@ -63,8 +64,10 @@ func (c *Catalog) reset() {
 	c.bases = map[string][]Path{}
 	c.svcs = map[string][]Path{}
 	c.alias = map[string][]Path{}
-	c.children = map[Path][]Child{}
+	c.children = map[Path]*listing{}
 	c.ldirs = map[string]Path{"": ""}
+	c.graph = newGraphState()
+	c.latest.Store(c.graph.g)
 }
 
 // Name implements View.
@@ -76,6 +79,10 @@ func (c *Catalog) Commit() string {
 	defer c.mu.RUnlock()
 	return c.commit
 }
+
+// Graph returns the operational graph as of the catalog's commit. It never
+// waits: the catalog derives each commit's graph as it applies the commit.
+func (c *Catalog) Graph() *Graph { return c.latest.Load() }
 
 // Generation changes whenever the set of files changes, so cached renderings
 // of links to missing pages know to render again.
@@ -93,6 +100,11 @@ func (c *Catalog) Apply(ctx context.Context, u Update) error {
 		c.reset()
 	}
 	setChanged := false
+	changes := make([]graphChange, len(u.Changes))
+	for i, ch := range u.Changes {
+		_, existed := c.files[ch.Path]
+		changes[i] = graphChange{path: ch.Path, before: c.pages[ch.Path], existed: existed}
+	}
 	for i, ch := range u.Changes {
 		if ch.Kind == Deleted {
 			c.removeLocked(ch.Path)
@@ -108,6 +120,8 @@ func (c *Catalog) Apply(ctx context.Context, u Update) error {
 		c.addDirsLocked(ch.Path)
 		if docs[i] != nil {
 			c.pages[ch.Path] = newPageInfo(docs[i], ch.Blob)
+		} else {
+			delete(c.pages, ch.Path)
 		}
 		c.indexLocked(ch.Path)
 		if u.Progress != nil && i%1000 == 999 {
@@ -115,8 +129,20 @@ func (c *Catalog) Apply(ctx context.Context, u Update) error {
 		}
 	}
 	c.commit = u.To
+	c.graph.apply(c, u.To, changes)
+	c.latest.Store(c.graph.g)
 	c.childMu.Lock()
-	c.children = map[Path][]Child{}
+	for _, ch := range u.Changes {
+		// A change shows in the listing of its folder, and of the folders
+		// above when it makes or empties a folder or retitles a folder's
+		// page: forget those listings, keep the others.
+		for d := ch.Path.Dir(); ; d = d.Dir() {
+			delete(c.children, d)
+			if d == "" {
+				break
+			}
+		}
+	}
 	c.childMu.Unlock()
 	if setChanged || u.From == "" {
 		c.gen.Add(1)

@@ -1,6 +1,7 @@
 package wiki
 
 import (
+	"hash/fnv"
 	"sort"
 	"strings"
 )
@@ -56,9 +57,13 @@ func (c *Catalog) Exists(p Path) bool {
 // Lookup resolves a URL name (unescaped, without the leading slash) the way
 // SPEC §3 says: an exact match first, then a case-insensitive one.
 func (c *Catalog) Lookup(name string) Target {
-	name = strings.Trim(name, "/")
 	c.mu.RLock()
 	defer c.mu.RUnlock()
+	return c.lookupAnyLocked(name)
+}
+
+func (c *Catalog) lookupAnyLocked(name string) Target {
+	name = strings.Trim(name, "/")
 	if t := c.lookupLocked(name, true); t.Kind != TargetNone {
 		return t
 	}
@@ -117,16 +122,18 @@ func (c *Catalog) lookupLocked(name string, exact bool) Target {
 }
 
 // folderLocked resolves a folder to its page or, lacking one, its listing.
+// An index file in another letter case ("Readme.md") also counts; it is
+// found through the lower-cased paths, not by listing the folder.
 func (c *Catalog) folderLocked(d Path) Target {
 	for _, n := range indexNames {
 		if _, ok := c.pages[d.Join(n)]; ok {
 			return Target{Kind: TargetPage, Path: d.Join(n), Folder: d, IsFolder: true, Exact: true}
 		}
 	}
-	for child := range c.dirs[d] {
-		if d.Join(child).IsIndex() {
-			if _, ok := c.pages[d.Join(child)]; ok {
-				return Target{Kind: TargetPage, Path: d.Join(child), Folder: d, IsFolder: true, Exact: true}
+	for _, n := range indexNames {
+		for _, q := range c.lower[strings.ToLower(string(d.Join(n)))] {
+			if _, ok := c.pages[q]; ok && q.Dir() == d {
+				return Target{Kind: TargetPage, Path: q, Folder: d, IsFolder: true, Exact: true}
 			}
 		}
 	}
@@ -137,6 +144,12 @@ func (c *Catalog) folderLocked(d Path) Target {
 // a path from the root, then from the page's folder, then case-insensitively,
 // then by title, then by file name when exactly one page has it.
 func (c *Catalog) LookupName(from Path, target string) (Path, bool) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.lookupNameLocked(from, target)
+}
+
+func (c *Catalog) lookupNameLocked(from Path, target string) (Path, bool) {
 	target = strings.TrimSpace(target)
 	if target == "" {
 		return "", false
@@ -146,12 +159,10 @@ func (c *Catalog) LookupName(from Path, target string) (Path, bool) {
 		candidates = append([]string{string(from.Dir().Join(target))}, candidates...)
 	}
 	for _, name := range candidates {
-		if t := c.Lookup(name); t.Kind == TargetPage || t.Kind == TargetFile {
+		if t := c.lookupAnyLocked(name); t.Kind == TargetPage || t.Kind == TargetFile {
 			return t.Path, true
 		}
 	}
-	c.mu.RLock()
-	defer c.mu.RUnlock()
 	lower := strings.ToLower(target)
 	if list := c.titles[lower]; len(list) > 0 {
 		return list[0], true
@@ -174,6 +185,24 @@ type Child struct {
 // are kept until the next change, since every page view's tree asks for
 // the folders above it. Callers must not modify the result.
 func (c *Catalog) Children(dir Path) []Child {
+	return c.listing(dir).children
+}
+
+// ListingVersion fingerprints a folder's listing as a page's navigation
+// shows it: the entries' names, whether they are folders, and their
+// titles. It is derived from content, so it means the same in every
+// process.
+func (c *Catalog) ListingVersion(dir Path) uint64 {
+	return c.listing(dir).version
+}
+
+// listing is a folder's entries, sorted, with their fingerprint.
+type listing struct {
+	children []Child
+	version  uint64
+}
+
+func (c *Catalog) listing(dir Path) *listing {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	c.childMu.Lock()
@@ -205,10 +234,23 @@ func (c *Catalog) Children(dir Path) []Child {
 		}
 		return keys[out[i].Name] < keys[out[j].Name]
 	})
+	h := fnv.New64a()
+	for _, ch := range out {
+		h.Write([]byte(ch.Name))
+		if ch.IsDir {
+			h.Write([]byte{1})
+		}
+		if ch.Page != nil {
+			h.Write([]byte{2})
+			h.Write([]byte(ch.Page.Title))
+		}
+		h.Write([]byte{0})
+	}
+	l := &listing{children: out, version: h.Sum64()}
 	c.childMu.Lock()
-	c.children[dir] = out
+	c.children[dir] = l
 	c.childMu.Unlock()
-	return out
+	return l
 }
 
 // IsFolder reports whether a folder exists on main.

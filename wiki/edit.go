@@ -11,9 +11,6 @@ import (
 	"time"
 )
 
-// EDOCUMENT reports a document whose errors block a save or push.
-const EDOCUMENT = "invalid_document"
-
 // BlobID returns the git object id a file with this content has.
 func BlobID(content []byte) string {
 	h := sha1.New()
@@ -97,38 +94,47 @@ type Editor struct {
 	merger   Merger
 	follower *Follower
 	catalog  *Catalog
+	gate     Gate
+	// locks queues writers of the same page (see pathLocks).
+	locks pathLocks
 }
 
-// NewEditor returns an editor writing through store.
-func NewEditor(store Store, merger Merger, follower *Follower, catalog *Catalog) *Editor {
-	return &Editor{store: store, merger: merger, follower: follower, catalog: catalog}
+// NewEditor returns an editor writing through store; every change it
+// writes passes gate.
+func NewEditor(store Store, merger Merger, follower *Follower, catalog *Catalog, gate Gate) *Editor {
+	return &Editor{store: store, merger: merger, follower: follower, catalog: catalog, gate: gate}
 }
 
-// maxAttempts bounds the retries when main moves between reading it and
-// writing; each retry merges again against the newer version.
-const maxAttempts = 8
+// maxAttempts bounds the retries when a page changes between reading it and
+// committing. Writers through this editor queue per page (pathLocks), so a
+// retry means a push or another process changed the very same page
+// meanwhile; each retry merges again against the newer version.
+const maxAttempts = 64
+
+// errBusy is what a writer is told in the unlikely case that other
+// processes change the same page faster than it can merge.
+var errBusy = Errorf(EUNAVAILABLE, "Pushes keep changing this page faster than the change can be merged; nothing was lost, try again.")
 
 // Save writes one page. Returns a *ValidationError (EDOCUMENT) when the
 // document has errors, a *ConflictError (ECONFLICT) when a concurrent change
-// cannot be merged, EINVALID for a bad path or base.
+// cannot be merged, EINVALID for a bad path or base, ETOOLARGE over the
+// page limit (see Gate).
 func (e *Editor) Save(ctx context.Context, req SaveRequest) (SaveResult, error) {
 	if !req.Path.IsPage() {
 		return SaveResult{}, Errorf(EINVALID, "A page's path must end in .md: %q.", req.Path)
 	}
-	for range maxAttempts {
-		head, cur, curBlob, err := e.current(ctx, req.Path)
-		if err != nil {
-			return SaveResult{}, err
-		}
+	// Over the limit fails before any merging; the gate checks the
+	// merged text again before it is written.
+	if err := e.gate.CheckSize(req.Path, int64(len(req.Content))); err != nil {
+		return SaveResult{}, err
+	}
+	return e.writePage(ctx, req.Path, req.Author, func(cur []byte, curBlob string) (pageChange, error) {
 		content, merged, err := e.merge(ctx, req, cur, curBlob)
-		if err != nil {
-			return SaveResult{}, err
+		if err != nil || (curBlob != "" && bytes.Equal(content, cur)) {
+			return pageChange{content: content, merged: merged}, err
 		}
-		if curBlob != "" && bytes.Equal(content, cur) {
-			return SaveResult{Commit: head, Blob: curBlob, Merged: merged, Unchanged: true}, nil
-		}
-		if err := Validate(req.Path, content); err != nil {
-			return SaveResult{}, err
+		if _, err := e.gate.CheckFile(req.Path, content); err != nil {
+			return pageChange{}, err
 		}
 		msg := req.Message
 		if msg == "" {
@@ -137,20 +143,77 @@ func (e *Editor) Save(ctx context.Context, req SaveRequest) (SaveResult, error) 
 				msg = "Create " + string(req.Path)
 			}
 		}
-		// Only this page is pinned: saves of other pages meanwhile are no
-		// reason to merge again.
-		c, err := e.store.Commit(ctx, CommitRequest{Expect: map[Path]string{req.Path: curBlob}, Author: req.Author, Message: msg,
-			Changes: []FileChange{{Path: req.Path, Content: content}}})
+		return pageChange{content: content, message: msg, merged: merged}, nil
+	})
+}
+
+// rewrite changes one page with edit, applied to the page as it is now:
+// for changes that need no base (an action item's status, a review date),
+// so two of them at once both land, one after the other. edit returning
+// the content unchanged commits nothing.
+func (e *Editor) rewrite(ctx context.Context, p Path, author Signature, message string, edit func(cur []byte) ([]byte, error)) (SaveResult, error) {
+	return e.writePage(ctx, p, author, func(cur []byte, blob string) (pageChange, error) {
+		if blob == "" {
+			return pageChange{}, Errorf(ENOTFOUND, "There is no page %s.", p)
+		}
+		out, err := edit(cur)
+		if err != nil || bytes.Equal(out, cur) {
+			return pageChange{content: out}, err
+		}
+		if _, err := e.gate.CheckRewrite(p, cur, out); err != nil {
+			return pageChange{}, err
+		}
+		return pageChange{content: out, message: message}, nil
+	})
+}
+
+// pageChange is what one attempt at changing a page decided to write.
+type pageChange struct {
+	content []byte
+	message string
+	merged  bool // with a change made since the edit began
+}
+
+// writePage changes one page in a commit that pins only that page, so
+// saves of other pages meanwhile are no reason to start again, queued
+// behind the page's other writers. decide is given the page as it is now
+// (blob "" when absent) and says what to write; when the page changes
+// between reading and committing (a push, another process), it is asked
+// again with the newer version. Content the page already has commits
+// nothing.
+func (e *Editor) writePage(ctx context.Context, p Path, author Signature, decide func(cur []byte, blob string) (pageChange, error)) (SaveResult, error) {
+	unlock, err := e.locks.lock(ctx, p)
+	if err != nil {
+		return SaveResult{}, err
+	}
+	defer unlock()
+	for range maxAttempts {
+		head, cur, blob, err := e.current(ctx, p)
+		if err != nil {
+			return SaveResult{}, err
+		}
+		ch, err := decide(cur, blob)
+		if err != nil {
+			return SaveResult{}, err
+		}
+		if blob != "" && bytes.Equal(ch.content, cur) {
+			return SaveResult{Commit: head, Blob: blob, Merged: ch.merged, Unchanged: true}, nil
+		}
+		c, err := e.store.Commit(ctx, CommitRequest{Expect: map[Path]string{p: blob}, Author: author, Message: ch.message,
+			Changes: []FileChange{{Path: p, Content: ch.content}}})
 		if errors.Is(err, ErrRefMoved) {
 			continue
 		}
 		if err != nil {
 			return SaveResult{}, err
 		}
+		// The next writer of this page reads the store, not the views:
+		// let it go before waiting for them.
+		unlock()
 		e.sync(ctx)
-		return SaveResult{Commit: c.ID, Blob: BlobID(content), Merged: merged}, nil
+		return SaveResult{Commit: c.ID, Blob: BlobID(ch.content), Merged: ch.merged}, nil
 	}
-	return SaveResult{}, Errorf(EUNAVAILABLE, "The wiki is changing too fast to save right now; your text is kept, try again.")
+	return SaveResult{}, errBusy
 }
 
 // current reads main and the page at it ("" blob when absent).
@@ -189,36 +252,20 @@ func (e *Editor) merge(ctx context.Context, req SaveRequest, cur []byte, curBlob
 		// delete, so ask the person first.
 		return nil, false, &ConflictError{Path: req.Path, Yours: req.Content, Merged: req.Content, Deleted: true}
 	}
-	r := e.merger.Merge3(base, req.Content, cur)
-	if !r.Clean {
-		return nil, false, &ConflictError{Path: req.Path, Base: curBlob, Theirs: cur, Yours: req.Content, Merged: r.Text}
+	merged, conflicts := e.merger.Merge3(base, req.Content, cur)
+	if conflicts > 0 {
+		return nil, false, &ConflictError{Path: req.Path, Base: curBlob, Theirs: cur, Yours: req.Content, Merged: merged}
 	}
-	return r.Text, true, nil
+	return merged, true, nil
 }
 
 // Validate returns a *ValidationError when content has errors that block a
 // save: front matter errors and unresolved conflict markers.
 func Validate(p Path, content []byte) error {
-	d := ParseDocument(p, content)
-	errs := d.Errors()
-	errs = append(errs, conflictMarkers(p, content)...)
-	if len(errs) > 0 {
+	if errs := ParseDocument(p, content).Errors(); len(errs) > 0 {
 		return &ValidationError{Problems: errs}
 	}
 	return nil
-}
-
-// conflictMarkers finds the markers Merge3 writes, left in a text.
-func conflictMarkers(p Path, content []byte) []Problem {
-	var out []Problem
-	for i, line := range bytes.Split(content, []byte("\n")) {
-		line = bytes.TrimRight(line, "\r")
-		if bytes.Equal(line, []byte("<<<<<<< your edit")) || bytes.Equal(line, []byte(">>>>>>> current version")) {
-			out = append(out, Problem{Path: p, Line: i + 1, Severity: SeverityError,
-				Message: "an unresolved conflict marker: keep the text that should stay and remove the markers"})
-		}
-	}
-	return out
 }
 
 // sync waits until the page catalog shows the write, and briefly for the
@@ -240,6 +287,11 @@ func (e *Editor) Delete(ctx context.Context, p Path, base string, author Signatu
 	if base == "" {
 		return "", Errorf(EINVALID, "Deleting a page needs the version you saw (base).")
 	}
+	unlock, err := e.locks.lock(ctx, p)
+	if err != nil {
+		return "", err
+	}
+	defer unlock()
 	for range maxAttempts {
 		_, cur, curBlob, err := e.current(ctx, p)
 		if err != nil {
@@ -262,8 +314,9 @@ func (e *Editor) Delete(ctx context.Context, p Path, base string, author Signatu
 		if err != nil {
 			return "", err
 		}
+		unlock()
 		e.sync(ctx)
 		return c.ID, nil
 	}
-	return "", Errorf(EUNAVAILABLE, "The wiki is changing too fast to delete right now; try again.")
+	return "", errBusy
 }

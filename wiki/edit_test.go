@@ -3,11 +3,15 @@ package wiki_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/opswiki/opswiki/wiki"
 	"github.com/opswiki/opswiki/wiki/gitstore"
+	"github.com/opswiki/opswiki/wiki/textdiff"
 )
 
 // MustEditor returns an editor over a new repository with files, its
@@ -18,7 +22,7 @@ func MustEditor(tb testing.TB, files map[string]string) (*wiki.Editor, *gitstore
 	cat := wiki.NewCatalog()
 	f := MustFollow(tb, s, cat)
 	mustSync(tb, f)
-	return wiki.NewEditor(s, s, f, cat), s, cat
+	return wiki.NewEditor(s, textdiff.Merger{Markers: textdiff.Markers{Yours: wiki.MarkerYours, Sep: wiki.MarkerSep, Theirs: wiki.MarkerTheirs}}, f, cat, wiki.Gate{MaxPageBytes: 1 << 20, MaxFileBytes: 1 << 20}), s, cat
 }
 
 func mustRead(tb testing.TB, s *gitstore.Store, p wiki.Path) (string, string) {
@@ -236,4 +240,110 @@ func TestEditorAttach(t *testing.T) {
 	if _, err := ed.Attach(ctx, "runbooks/a.md", "x.png", nil, author); wiki.ErrorCode(err) != wiki.EINVALID {
 		t.Errorf("empty file: %v", err)
 	}
+}
+
+// TestEditorConcurrentSaves has thirty people save one page at once, each
+// from the same version and each changing a line of their own: saves of
+// one page queue, so every one lands as a clean merge and none is told to
+// try again.
+func TestEditorConcurrentSaves(t *testing.T) {
+	ctx := context.Background()
+	const writers = 30
+	var lines []string
+	for i := range writers {
+		lines = append(lines, fmt.Sprintf("step %d: check the dashboard", i), "")
+	}
+	base := "# Busy runbook\n\n" + strings.Join(lines, "\n")
+	s := MustStore(t, map[string]string{"busy.md": base})
+	cat := wiki.NewCatalog()
+	f := MustFollow(t, s, cat)
+	mustSync(t, f)
+	counted := &raceCounter{Store: s}
+	ed := wiki.NewEditor(counted, textdiff.Merger{Markers: textdiff.Markers{Yours: wiki.MarkerYours, Sep: wiki.MarkerSep, Theirs: wiki.MarkerTheirs}}, f, cat, wiki.Gate{MaxPageBytes: 1 << 20, MaxFileBytes: 1 << 20})
+	_, baseBlob := mustRead(t, s, "busy.md")
+	t.Cleanup(func() {
+		if n := counted.moved.Load(); n != 0 {
+			t.Errorf("%d commits found the page changed under them: saves of one page raced instead of queueing", n)
+		}
+	})
+
+	t.Run("DifferentLines", func(t *testing.T) {
+		errs := make([]error, writers)
+		results := make([]wiki.SaveResult, writers)
+		var wg sync.WaitGroup
+		for i := range writers {
+			wg.Go(func() {
+				yours := strings.Replace(base, fmt.Sprintf("step %d: check", i), fmt.Sprintf("step %d: CHECKED by writer %d", i, i), 1)
+				results[i], errs[i] = ed.Save(ctx, wiki.SaveRequest{Path: "busy.md", Content: []byte(yours), Base: baseBlob, Author: author})
+			})
+		}
+		wg.Wait()
+		merged := 0
+		for i, err := range errs {
+			if err != nil {
+				t.Errorf("writer %d: %v (code %s)", i, err, wiki.ErrorCode(err))
+			}
+			if results[i].Merged {
+				merged++
+			}
+		}
+		if merged != writers-1 {
+			t.Errorf("%d saves were merges, want %d (all but the first)", merged, writers-1)
+		}
+		got, _ := mustRead(t, s, "busy.md")
+		for i := range writers {
+			if !strings.Contains(got, fmt.Sprintf("step %d: CHECKED by writer %d", i, i)) {
+				t.Errorf("writer %d's change is lost", i)
+			}
+		}
+	})
+
+	t.Run("SameLine", func(t *testing.T) {
+		cur, curBlob := mustRead(t, s, "busy.md")
+		errs := make([]error, writers)
+		var wg sync.WaitGroup
+		for i := range writers {
+			wg.Go(func() {
+				yours := strings.Replace(cur, "# Busy runbook", fmt.Sprintf("# Busy runbook, title by %d", i), 1)
+				_, errs[i] = ed.Save(ctx, wiki.SaveRequest{Path: "busy.md", Content: []byte(yours), Base: curBlob, Author: author})
+			})
+		}
+		wg.Wait()
+		won := -1
+		for i, err := range errs {
+			var ce *wiki.ConflictError
+			switch {
+			case err == nil:
+				if won >= 0 {
+					t.Errorf("writers %d and %d both changed the title without a conflict", won, i)
+				}
+				won = i
+			case errors.As(err, &ce):
+				if !strings.Contains(string(ce.Yours), fmt.Sprintf("title by %d", i)) {
+					t.Errorf("writer %d's conflict does not carry their text", i)
+				}
+			default:
+				t.Errorf("writer %d: %v, want success or a conflict", i, err)
+			}
+		}
+		got, _ := mustRead(t, s, "busy.md")
+		if won < 0 || !strings.Contains(got, fmt.Sprintf("title by %d\n", won)) {
+			t.Errorf("winner %d, page:\n%s", won, got)
+		}
+	})
+}
+
+// raceCounter counts the commits that failed because the page they pinned
+// changed between reading and committing.
+type raceCounter struct {
+	wiki.Store
+	moved atomic.Int64
+}
+
+func (r *raceCounter) Commit(ctx context.Context, req wiki.CommitRequest) (wiki.Commit, error) {
+	c, err := r.Store.Commit(ctx, req)
+	if errors.Is(err, wiki.ErrRefMoved) {
+		r.moved.Add(1)
+	}
+	return c, err
 }

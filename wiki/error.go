@@ -8,15 +8,19 @@ import (
 // Error codes. Each maps to one HTTP status in the web layer and to one exit
 // code in the command line; nothing else inspects them.
 const (
-	ECONFLICT       = "conflict"        // the page or ref changed since the caller read it
-	EINTERNAL       = "internal"        // a fault of ours; details are logged, not shown
-	EINVALID        = "invalid"         // the request or document is malformed
-	ENOTFOUND       = "not_found"       // no such page, file, commit or route
-	ENOTIMPLEMENTED = "not_implemented" // a feature this build or configuration lacks
-	EUNAUTHORIZED   = "unauthorized"    // no identity where one is required
-	EFORBIDDEN      = "forbidden"       // an identity without the needed role
-	ETOOLARGE       = "too_large"       // a body or file over the configured limit
-	EUNAVAILABLE    = "unavailable"     // temporarily unable, such as while an index rebuilds
+	ECONFLICT       = "conflict"         // the page or ref changed since the caller read it
+	EINTERNAL       = "internal"         // a fault of ours; details are logged, not shown
+	EINVALID        = "invalid"          // the request is malformed
+	EDOCUMENT       = "invalid_document" // the document has errors that block a save or push
+	ENOTFOUND       = "not_found"        // no such page, file, commit or route
+	ENOTIMPLEMENTED = "not_implemented"  // a feature this build or configuration lacks
+	EUNAUTHORIZED   = "unauthorized"     // no identity where one is required
+	EFORBIDDEN      = "forbidden"        // an identity without the needed role
+	ETOOLARGE       = "too_large"        // a body or file over the configured limit
+	EUNAVAILABLE    = "unavailable"      // temporarily unable, such as while an index rebuilds
+	ETHROTTLED      = "throttled"        // too many failed sign-ins; the answer says when to try again
+	EMISDIRECTED    = "misdirected"      // a request for a host name the server does not answer to
+	ETIMEOUT        = "timeout"          // a request body that stalled or arrived too slowly
 )
 
 // Error is the one error type whose message is safe to show to a user.

@@ -26,6 +26,11 @@ type Follower struct {
 	changed chan struct{}
 	views   []*viewState
 	wake    chan struct{}
+
+	// Every view is handed the same diff and reads the same changed
+	// pages: each is computed once and shared.
+	diffs *Cache[[2]string, []Change]
+	docs  *Cache[string, *Document] // by blob
 }
 
 type viewState struct {
@@ -60,7 +65,9 @@ func NewFollower(store Store, log *slog.Logger, interval time.Duration, views ..
 	if log == nil {
 		log = slog.Default()
 	}
-	f := &Follower{store: store, log: log, interval: interval, changed: make(chan struct{}), wake: make(chan struct{}, 1)}
+	f := &Follower{store: store, log: log, interval: interval, changed: make(chan struct{}), wake: make(chan struct{}, 1),
+		diffs: NewCache[[2]string, []Change](int64(4*len(views)), nil),
+		docs:  NewCache(4<<20, func(_ string, d *Document) int64 { return int64(256 + len(d.Body) + len(d.Text)) })}
 	for _, v := range views {
 		f.views = append(f.views, &viewState{v: v, kick: make(chan struct{}, 1)})
 	}
@@ -177,13 +184,13 @@ func (f *Follower) catchUp(ctx context.Context, vs *viewState, head string) erro
 	var changes []Change
 	var err error
 	if head != "" {
-		changes, err = f.store.Diff(ctx, from, head)
+		changes, err = f.diff(ctx, from, head)
 		if err != nil && from != "" && ErrorCode(err) == ENOTFOUND {
 			// The view reflects a commit main no longer has (history was
 			// rewritten, or the repository replaced): rebuild it.
 			f.log.Warn("view commit not in repository; rebuilding", "view", vs.v.Name(), "commit", from)
 			from = ""
-			changes, err = f.store.Diff(ctx, "", head)
+			changes, err = f.diff(ctx, "", head)
 		}
 		if err != nil {
 			return err
@@ -212,16 +219,38 @@ func (f *Follower) catchUp(ctx context.Context, vs *viewState, head string) erro
 	return nil
 }
 
-// load reads and parses a changed page at the commit being applied.
+// diff returns the changes between two commits, computed once for all the
+// views that catch up over the same span.
+func (f *Follower) diff(ctx context.Context, from, to string) ([]Change, error) {
+	key := [2]string{from, to}
+	if changes, ok := f.diffs.Get(key); ok {
+		return changes, nil
+	}
+	changes, err := f.store.Diff(ctx, from, to)
+	if err == nil {
+		f.diffs.Put(key, changes)
+	}
+	return changes, err
+}
+
+// load reads and parses a changed page at the commit being applied. The
+// views share what they load: a page a commit changed is read and parsed
+// once, not once per view. Views must not change the document.
 func (f *Follower) load(ctx context.Context, c Change) (*Document, error) {
 	if !c.Path.IsPage() || c.Kind == Deleted {
 		return nil, Errorf(ENOTFOUND, "%s is not a page", c.Path)
+	}
+	key := string(c.Path) + "\x00" + c.Blob // the document knows its path
+	if d, ok := f.docs.Get(key); ok {
+		return d, nil
 	}
 	b, err := f.store.ReadBlob(ctx, c.Blob)
 	if err != nil {
 		return nil, err
 	}
-	return ParseDocument(c.Path, b), nil
+	d := ParseDocument(c.Path, b)
+	f.docs.Put(key, d)
+	return d, nil
 }
 
 // Sync reads main now and waits until the named views (all when none are

@@ -1,32 +1,45 @@
 package wiki
 
 import (
-	"sort"
+	"hash/maphash"
 	"strings"
 	"sync"
-	"sync/atomic"
+
+	"github.com/benbjohnson/immutable"
 )
 
-// Graph is the operational graph of the wiki, derived from every page's
-// front matter and links: services and their dependencies both ways,
-// runbooks by alert and service, postmortems by incident and service,
+// Graph is the operational graph of the wiki as of one commit, derived from
+// every page's front matter and links: services and their dependencies both
+// ways, runbooks by alert and service, postmortems by incident and service,
 // action items, backlinks and broken links. Templates take no part.
+//
+// A Graph never changes once published. The catalog derives the next one
+// from the previous one and the pages a commit changed, in time
+// proportional to the change (its collections share everything a commit
+// left alone), so readers never wait for a write and hold a consistent
+// snapshot for as long as they like.
 type Graph struct {
-	Commit    string
-	Services  map[string]*ServiceNode // by lower-cased name
-	Incidents map[string][]Path       // lower-cased incident id -> postmortems
-	Backlinks map[Path][]Path
-	Broken    []BrokenRef
-	Actions   []ActionRef
+	Commit string
 
-	memo map[string]memoLink // link resolutions while building
+	services  *immutable.SortedMap[string, *ServiceNode] // lower-cased name
+	incidents *immutable.Map[string, []Path]             // lower-cased incident id -> postmortems
+	backlinks *immutable.Map[Path, []Path]
+	actions   *immutable.SortedMap[Path, []ActionRef] // by postmortem
+	broken    *immutable.SortedMap[Path, []BrokenRef] // by page
+	alertsFM  *immutable.Map[string, []Path]          // lower-cased alert -> runbooks naming it in front matter
+	stems     *immutable.Map[string, []Path]          // lower-cased file name (and kebab form) -> runbooks
+	headings  *immutable.Map[string, []Path]          // lower-cased first heading -> runbooks
+	linkVers  *immutable.Map[Path, uint64]            // page -> fingerprint of where its links lead
 
-	alertsFM map[string][]Path // lower-cased alert -> runbooks naming it in front matter
-	stems    map[string][]Path // lower-cased file name (and kebab form) -> runbooks
-	headings map[string][]Path // lower-cased first heading -> runbooks
+	// The flat lists some views show whole, made on first use.
+	listOnce   sync.Once
+	allActions []ActionRef
+	allBroken  []BrokenRef
 }
 
 // ServiceNode is one service: described by a page, or only referenced.
+// Nodes are immutable; a commit touching anything a node shows replaces
+// it with a new node of a higher Version.
 type ServiceNode struct {
 	Name        string
 	Page        *PageInfo // nil when no page describes it
@@ -36,6 +49,10 @@ type ServiceNode struct {
 	Postmortems []Path
 	// ReferencedBy lists pages naming the service (services, depends_on).
 	ReferencedBy []Path
+	// Version changes whenever the node or a page it lists changes, so a
+	// view of the service can be cached until then. It is derived from
+	// content: the same wiki gives the same versions in every process.
+	Version uint64
 }
 
 // BrokenRef is a link or reference to something the wiki does not have.
@@ -53,212 +70,119 @@ type ActionRef struct {
 	Item       ActionItem
 }
 
-// graphCache holds the graph of the catalog's latest commit.
-type graphCache struct {
-	mu       sync.Mutex // held while building
-	latest   atomic.Pointer[Graph]
-	building atomic.Bool
+// emptyGraph returns a graph with no pages.
+func emptyGraph() *Graph {
+	return &Graph{
+		services:  immutable.NewSortedMap[string, *ServiceNode](nil),
+		incidents: immutable.NewMap[string, []Path](nil),
+		backlinks: immutable.NewMap[Path, []Path](pathHasher{}),
+		actions:   immutable.NewSortedMap[Path, []ActionRef](pathComparer{}),
+		broken:    immutable.NewSortedMap[Path, []BrokenRef](pathComparer{}),
+		alertsFM:  immutable.NewMap[string, []Path](nil),
+		stems:     immutable.NewMap[string, []Path](nil),
+		headings:  immutable.NewMap[string, []Path](nil),
+		linkVers:  immutable.NewMap[Path, uint64](pathHasher{}),
+	}
 }
 
-// Graph returns the operational graph as of the catalog's commit, built on
-// first use after each change and then shared. Views that list what the
-// graph says (action items, services, the report) use it.
-func (c *Catalog) Graph() *Graph {
-	commit := c.Commit()
-	if g := c.graphs.latest.Load(); g != nil && g.Commit == commit {
-		return g
-	}
-	c.graphs.mu.Lock()
-	defer c.graphs.mu.Unlock()
-	if g := c.graphs.latest.Load(); g != nil && g.Commit == commit {
-		return g
-	}
-	g := buildGraph(c, commit)
-	c.graphs.latest.Store(g)
-	return g
+// next returns a graph sharing g's collections, for the builder to change.
+func (g *Graph) next(commit string) *Graph {
+	return &Graph{Commit: commit, services: g.services, incidents: g.incidents, backlinks: g.backlinks,
+		actions: g.actions, broken: g.broken, alertsFM: g.alertsFM, stems: g.stems, headings: g.headings, linkVers: g.linkVers}
 }
 
-// RecentGraph returns the last graph built, without waiting for one of a
-// newer commit, which it starts building in the background. Page views use
-// it: under a stream of saves they must not each wait for a rebuild, and a
-// page's backlinks being a moment behind is harmless.
-func (c *Catalog) RecentGraph() *Graph {
-	g := c.graphs.latest.Load()
-	if g == nil {
-		return c.Graph()
-	}
-	if g.Commit != c.Commit() && c.graphs.building.CompareAndSwap(false, true) {
-		go func() {
-			defer c.graphs.building.Store(false)
-			c.Graph()
-		}()
-	}
-	return g
+// Service returns a service by name, case-insensitively.
+func (g *Graph) Service(name string) (*ServiceNode, bool) {
+	return g.services.Get(strings.ToLower(strings.TrimSpace(name)))
 }
 
-func buildGraph(c *Catalog, commit string) *Graph {
-	g := &Graph{Commit: commit, Services: map[string]*ServiceNode{}, Incidents: map[string][]Path{},
-		Backlinks: map[Path][]Path{}, alertsFM: map[string][]Path{}, stems: map[string][]Path{}, headings: map[string][]Path{},
-		memo: map[string]memoLink{}}
-	pages := c.Pages()
-	node := func(name string) *ServiceNode {
-		key := strings.ToLower(name)
-		n := g.Services[key]
-		if n == nil {
-			n = &ServiceNode{Name: name}
-			g.Services[key] = n
-		}
-		return n
+// Services returns every service, described or referenced, ordered by
+// lower-cased name.
+func (g *Graph) Services() []*ServiceNode {
+	out := make([]*ServiceNode, 0, g.services.Len())
+	for it := g.services.Iterator(); !it.Done(); {
+		_, n, _ := it.Next()
+		out = append(out, n)
 	}
-	for _, pi := range pages {
-		if pi.Meta.Kind == KindService {
-			n := node(pi.Meta.Name)
-			n.Page, n.Name = pi, pi.Meta.Name
-		}
+	return out
+}
+
+// ServiceNames returns every service, described or referenced, by name.
+func (g *Graph) ServiceNames() []string {
+	out := make([]string, 0, g.services.Len())
+	for _, n := range g.Services() {
+		out = append(out, n.Name)
 	}
-	for _, pi := range pages {
-		m := pi.Meta
-		switch m.Kind {
-		case KindTemplate:
-			continue
-		case KindService:
-			self := node(m.Name)
-			for _, dep := range m.DependsOn {
-				self.DependsOn = appendName(self.DependsOn, dep)
-				d := node(dep)
-				d.Dependents = appendName(d.Dependents, m.Name)
-				d.ReferencedBy = addPage(d.ReferencedBy, pi.Path)
-				if d.Page == nil {
-					g.Broken = append(g.Broken, BrokenRef{From: pi.Path, Line: pi.Doc.KeyLine("depends_on"), Target: dep, What: "service"})
-				}
-			}
-		case KindRunbook:
-			for _, a := range m.Alerts {
-				k := strings.ToLower(a)
-				g.alertsFM[k] = addPage(g.alertsFM[k], pi.Path)
-			}
-			stem := pi.Path.FileTitle()
-			for _, k := range []string{strings.ToLower(stem), Slug(splitCamel(stem))} {
-				g.stems[k] = addPage(g.stems[k], pi.Path)
-			}
-			for _, h := range pi.Headings {
-				if h.Level == 1 {
-					k := strings.ToLower(h.Text)
-					g.headings[k] = addPage(g.headings[k], pi.Path)
-					break
-				}
-			}
-		case KindPostmortem:
-			for _, inc := range m.Incidents {
-				k := strings.ToLower(inc)
-				g.Incidents[k] = addPage(g.Incidents[k], pi.Path)
-			}
-			for _, a := range m.ActionItems {
-				g.Actions = append(g.Actions, ActionRef{Postmortem: pi, Item: a})
-			}
-		}
-		for _, s := range m.Services {
-			n := node(s)
-			n.ReferencedBy = addPage(n.ReferencedBy, pi.Path)
-			switch m.Kind {
-			case KindRunbook:
-				n.Runbooks = addPage(n.Runbooks, pi.Path)
-			case KindPostmortem:
-				n.Postmortems = addPage(n.Postmortems, pi.Path)
-			}
-			if n.Page == nil {
-				g.Broken = append(g.Broken, BrokenRef{From: pi.Path, Line: max(pi.Doc.KeyLine("services"), pi.Doc.KeyLine("service"), pi.Doc.KeyLine("product")), Target: s, What: "service"})
-			}
-		}
-		g.linkPage(c, pi)
+	return out
+}
+
+// Backlinks returns the pages linking to p, by path.
+func (g *Graph) Backlinks(p Path) []Path {
+	list, _ := g.backlinks.Get(p)
+	return list
+}
+
+// LinksVersion fingerprints where a page's links lead: the pages and files
+// they reach and the ones that reach nothing. It changes exactly when a
+// commit changes what one of the page's links resolves to, so a rendering
+// of the page can be kept until then. Derived from content.
+func (g *Graph) LinksVersion(p Path) uint64 {
+	v, _ := g.linkVers.Get(p)
+	return v
+}
+
+// Incident returns the postmortems of an incident id, case-insensitively.
+func (g *Graph) Incident(id string) []Path {
+	list, _ := g.incidents.Get(strings.ToLower(strings.TrimSpace(id)))
+	return list
+}
+
+// Actions returns every action item, by postmortem path and then in the
+// order the postmortem lists them. Callers must not modify the result.
+func (g *Graph) Actions() []ActionRef {
+	g.lists()
+	return g.allActions
+}
+
+// ActionsOf returns the action items of one postmortem.
+func (g *Graph) ActionsOf(p Path) []ActionRef {
+	list, _ := g.actions.Get(p)
+	return list
+}
+
+// BrokenOf returns a page's broken links and references, by line.
+func (g *Graph) BrokenOf(p Path) []BrokenRef {
+	refs, _ := g.broken.Get(p)
+	return refs
+}
+
+// ServiceActions returns the action items of the postmortems of a service.
+func (g *Graph) ServiceActions(n *ServiceNode) []ActionRef {
+	var out []ActionRef
+	for _, p := range n.Postmortems {
+		out = append(out, g.ActionsOf(p)...)
 	}
-	g.memo = nil
-	sort.Slice(g.Broken, func(i, j int) bool {
-		if g.Broken[i].From != g.Broken[j].From {
-			return g.Broken[i].From < g.Broken[j].From
+	return out
+}
+
+// Broken returns every broken link and reference, by page and line.
+// Callers must not modify the result.
+func (g *Graph) Broken() []BrokenRef {
+	g.lists()
+	return g.allBroken
+}
+
+func (g *Graph) lists() {
+	g.listOnce.Do(func() {
+		for it := g.actions.Iterator(); !it.Done(); {
+			_, refs, _ := it.Next()
+			g.allActions = append(g.allActions, refs...)
 		}
-		return g.Broken[i].Line < g.Broken[j].Line
+		for it := g.broken.Iterator(); !it.Done(); {
+			_, refs, _ := it.Next()
+			g.allBroken = append(g.allBroken, refs...)
+		}
 	})
-	return g
-}
-
-// linkPage records the page's links as backlinks, or as broken.
-func (g *Graph) linkPage(c *Catalog, pi *PageInfo) {
-	if pi.Doc == nil {
-		return
-	}
-	for _, l := range pi.Doc.Links {
-		target, ok, skip := g.resolve(c, pi.Path, l)
-		if skip {
-			continue
-		}
-		if !ok {
-			g.Broken = append(g.Broken, BrokenRef{From: pi.Path, Line: l.Line, Target: l.Target, What: "link"})
-			continue
-		}
-		if target != pi.Path {
-			g.Backlinks[target] = addPage(g.Backlinks[target], pi.Path)
-		}
-	}
-	for _, r := range pi.Meta.Related {
-		if strings.Contains(r, "://") {
-			continue
-		}
-		if _, ok := c.LookupName(pi.Path, strings.TrimSuffix(r, ".md")); !ok {
-			g.Broken = append(g.Broken, BrokenRef{From: pi.Path, Line: pi.Doc.KeyLine("related"), Target: r, What: "related"})
-		}
-	}
-}
-
-// resolve resolves a link, remembering wiki link targets: many pages link
-// to the same few pages, and lookups of missing ones are the slowest.
-func (g *Graph) resolve(c *Catalog, from Path, l RawLink) (Path, bool, bool) {
-	if !l.Wiki || strings.HasPrefix(strings.TrimSpace(l.Target), ".") || strings.Contains(l.Target, "#") {
-		return resolveLink(c, from, l)
-	}
-	key := string(from.Dir()) + "\x00" + l.Target
-	if r, ok := g.memo[key]; ok {
-		return r.p, r.ok, r.skip
-	}
-	p, ok, skip := resolveLink(c, from, l)
-	g.memo[key] = memoLink{p, ok, skip}
-	return p, ok, skip
-}
-
-type memoLink struct {
-	p        Path
-	ok, skip bool
-}
-
-// resolveLink finds the file a link names. skip is true for links that
-// leave the wiki (other sites, mail, the server's own routes, anchors).
-func resolveLink(c *Catalog, from Path, l RawLink) (target Path, ok, skip bool) {
-	if l.Wiki {
-		name, _, _ := strings.Cut(l.Target, "#")
-		if strings.TrimSpace(name) == "" {
-			return "", false, true
-		}
-		p, ok := c.LookupName(from, name)
-		return p, ok, false
-	}
-	d := l.Target
-	if d == "" || strings.HasPrefix(d, "#") || strings.Contains(d, ":") || strings.HasPrefix(d, "/-/") || strings.HasPrefix(d, "//") {
-		return "", false, true
-	}
-	if i := strings.IndexAny(d, "#?"); i >= 0 {
-		d = d[:i]
-	}
-	p, okPath := from.Resolve(d)
-	if !okPath {
-		return "", false, false
-	}
-	if c.Exists(p) {
-		return p, true, false
-	}
-	if t := c.Lookup(string(p)); t.Kind != TargetNone && t.Exact {
-		return t.Path, true, false
-	}
-	return "", false, false
 }
 
 // RunbooksForAlert finds the runbooks for an alert, case-insensitively: by
@@ -266,49 +190,27 @@ func resolveLink(c *Catalog, from Path, l RawLink) (target Path, ok, skip bool) 
 // heading, the conventions runbook collections already follow.
 func (g *Graph) RunbooksForAlert(alert string) []Path {
 	k := strings.ToLower(strings.TrimSpace(alert))
-	if list := g.alertsFM[k]; len(list) > 0 {
+	if list, _ := g.alertsFM.Get(k); len(list) > 0 {
 		return list
 	}
-	if list := g.stems[k]; len(list) > 0 {
+	if list, _ := g.stems.Get(k); len(list) > 0 {
 		return list
 	}
-	if list := g.stems[Slug(splitCamel(alert))]; len(list) > 0 {
+	if list, _ := g.stems.Get(Slug(splitCamel(alert))); len(list) > 0 {
 		return list
 	}
-	return g.headings[k]
+	list, _ := g.headings.Get(k)
+	return list
 }
 
-// ServiceNames returns every service, described or referenced, by name.
-func (g *Graph) ServiceNames() []string {
-	out := make([]string, 0, len(g.Services))
-	for _, n := range g.Services {
-		out = append(out, n.Name)
-	}
-	sort.Slice(out, func(i, j int) bool { return strings.ToLower(out[i]) < strings.ToLower(out[j]) })
-	return out
-}
+// pathHasher and pathComparer let the immutable collections key on Path
+// without reflection.
+type pathHasher struct{}
 
-// Service returns a service by name, case-insensitively.
-func (g *Graph) Service(name string) (*ServiceNode, bool) {
-	n, ok := g.Services[strings.ToLower(strings.TrimSpace(name))]
-	return n, ok
-}
+var pathSeed = maphash.MakeSeed()
 
-func appendName(list []string, name string) []string {
-	for _, n := range list {
-		if strings.EqualFold(n, name) {
-			return list
-		}
-	}
-	return append(list, name)
-}
+func (pathHasher) Hash(p Path) uint32      { return uint32(maphash.String(pathSeed, string(p))) }
+func (pathHasher) Equal(a, b Path) bool    { return a == b }
+func (pathComparer) Compare(a, b Path) int { return strings.Compare(string(a), string(b)) }
 
-// addPage appends p unless it is already last. Pages are visited in path
-// order, so lists come out sorted and a page repeats only consecutively;
-// this keeps building the graph linear in the number of pages.
-func addPage(list []Path, p Path) []Path {
-	if n := len(list); n > 0 && list[n-1] == p {
-		return list
-	}
-	return append(list, p)
-}
+type pathComparer struct{}

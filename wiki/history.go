@@ -20,54 +20,13 @@ type History interface {
 	PageHistory(ctx context.Context, path Path, limit int, before string) ([]Revision, error)
 }
 
-// MergeResult is the outcome of a three-way merge of text.
-type MergeResult struct {
-	// Text is the merged text; when Clean is false it holds conflict
-	// markers around each conflicting region:
-	//   <<<<<<< your edit / ======= / >>>>>>> current version
-	Text  []byte
-	Clean bool
-	// Conflicts counts the conflicting regions.
-	Conflicts int
-}
-
-// Merger merges two edits of the same base text line by line.
+// Merger merges two edits of the same base text line by line. Its
+// methods use plain types so that a leaf package can implement it.
 type Merger interface {
 	// Merge3 merges yours and theirs, both edits of base. Changes to
 	// different lines combine; the same change made on both sides is taken
-	// once; different changes to the same lines are a conflict.
-	Merge3(base, yours, theirs []byte) MergeResult
-}
-
-// DiffOp says what a diff line is.
-type DiffOp int
-
-// Diff line operations.
-const (
-	DiffEqual DiffOp = iota
-	DiffDelete
-	DiffInsert
-)
-
-// DiffLine is one line of a text diff, with its line numbers in the old and
-// new text (0 when the line is absent from that side).
-type DiffLine struct {
-	Op      DiffOp
-	OldLine int
-	NewLine int
-	Text    string
-}
-
-// DiffHunk is a run of changed lines with a few lines of context.
-type DiffHunk struct {
-	OldStart, OldLines int
-	NewStart, NewLines int
-	Lines              []DiffLine
-}
-
-// TextDiffer computes line diffs of two texts for the history views.
-type TextDiffer interface {
-	// DiffText returns the hunks that turn a into b, with context lines of
-	// context around each change.
-	DiffText(a, b []byte, context int) []DiffHunk
+	// once; different changes to the same lines are a conflict: the merged
+	// text then holds both versions between the conflict markers
+	// (MarkerYours, MarkerSep, MarkerTheirs), and conflicts counts them.
+	Merge3(base, yours, theirs []byte) (merged []byte, conflicts int)
 }

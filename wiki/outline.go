@@ -9,16 +9,15 @@ import (
 // snippets. The renderer owns real markdown parsing; this only needs to keep
 // the words people search for and drop the punctuation around them.
 var (
-	reImage    = regexp.MustCompile(`!\[([^\]]*)\]\([^)]*\)`)
-	reLink     = regexp.MustCompile(`\[([^\]]*)\]\([^)]*\)`)
-	reRefLink  = regexp.MustCompile(`\[([^\]]+)\]\[[^\]]*\]`)
-	reWikiLink = regexp.MustCompile(`\[\[([^\]|]+)(?:\|([^\]]+))?\]\]`)
-	reHTMLTag  = regexp.MustCompile(`</?[A-Za-z][^>]*>`)
-	reEmphasis = regexp.MustCompile(`(\*\*|__|~~|\*|\x60)`)
 	reListMark = regexp.MustCompile(`^\s*(?:[-*+]|\d+[.)])\s+(?:\[[ xX]\]\s+)?`)
 	reTableSep = regexp.MustCompile(`^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$`)
 	reRefDef   = regexp.MustCompile(`^\s{0,3}\[[^\]]+\]:\s+\S`)
 )
+
+// MaxLinks is how many links of one page are looked at: far more than any
+// page people write has, and a bound on what a page of nothing but links
+// can cost every view that resolves them.
+const MaxLinks = 10000
 
 // scanBody fills the document's headings, code blocks and plain text.
 func scanBody(d *Document) {
@@ -75,7 +74,11 @@ func scanBody(d *Document) {
 		if reTableSep.MatchString(line) || reRefDef.MatchString(line) {
 			continue
 		}
-		plain := PlainInline(reListMark.ReplaceAllString(strings.TrimLeft(trimmed, "> "), ""))
+		item := strings.TrimLeft(trimmed, "> ")
+		if item != "" && (strings.IndexByte("-*+", item[0]) >= 0 || '0' <= item[0] && item[0] <= '9') {
+			item = reListMark.ReplaceAllString(item, "")
+		}
+		plain := PlainInline(item)
 		plain = strings.Trim(strings.ReplaceAll(plain, "|", " "), " ")
 		text.WriteString(plain)
 		text.WriteByte('\n')
@@ -106,25 +109,132 @@ func atxHeading(s string) (int, string, bool) {
 	return level, txt, true
 }
 
-// PlainInline removes inline markdown markup from one line of text: links
-// keep their text, images their alt text, wiki links their label.
+// PlainInline removes inline markdown from a line: links and images keep
+// their text, wiki links their label (or target), HTML tags and emphasis
+// markers go. It makes one pass and one string, whatever the line holds.
 func PlainInline(s string) string {
 	if !strings.ContainsAny(s, "[]*_~`<") {
 		return s
 	}
-	s = reImage.ReplaceAllString(s, "$1")
-	s = reWikiLink.ReplaceAllStringFunc(s, func(m string) string {
-		sub := reWikiLink.FindStringSubmatch(m)
-		if sub[2] != "" {
-			return sub[2]
-		}
-		return sub[1]
-	})
-	s = reLink.ReplaceAllString(s, "$1")
-	s = reRefLink.ReplaceAllString(s, "$1")
-	s = reHTMLTag.ReplaceAllString(s, "")
-	return reEmphasis.ReplaceAllString(s, "")
+	var b strings.Builder
+	b.Grow(len(s))
+	writePlain(&b, s)
+	return b.String()
 }
+
+// writePlain writes s without its inline markup. Link texts are written
+// through it again; they cannot hold "]", so that goes no deeper than once.
+// Where each kind of closer next stands is remembered, so a line of
+// thousands of openers with no closer is read once, not once per opener.
+func writePlain(b *strings.Builder, s string) {
+	var next closers
+	for i := 0; i < len(s); {
+		c := s[i]
+		switch {
+		case c == '!' && strings.HasPrefix(s[i+1:], "["):
+			if text, n, ok := inlineLink(s, i+1, false, &next); ok {
+				writePlain(b, text)
+				i += 1 + n
+				continue
+			}
+		case c == '[' && strings.HasPrefix(s[i+1:], "["):
+			if end := next.find(s, i+2, "]]", &next.wiki); end >= 0 {
+				inner := s[i+2 : end]
+				target, label, hasLabel := strings.Cut(inner, "|")
+				if target != "" && !strings.Contains(target, "]") && (!hasLabel || (label != "" && !strings.Contains(label, "]"))) {
+					if hasLabel {
+						writePlain(b, label)
+					} else {
+						writePlain(b, target)
+					}
+					i = end + 2
+					continue
+				}
+			}
+			if text, n, ok := inlineLink(s, i, true, &next); ok {
+				writePlain(b, text)
+				i += n
+				continue
+			}
+		case c == '[':
+			if text, n, ok := inlineLink(s, i, true, &next); ok {
+				writePlain(b, text)
+				i += n
+				continue
+			}
+		case c == '<' && i+1 < len(s) && (isASCIILetter(s[i+1]) || (s[i+1] == '/' && i+2 < len(s) && isASCIILetter(s[i+2]))):
+			if end := next.find(s, i+1, ">", &next.angle); end >= 0 {
+				i = end + 1
+				continue
+			}
+		case c == '*' || c == '`':
+			i++
+			if c == '*' && i < len(s) && s[i] == '*' {
+				i++
+			}
+			continue
+		case (c == '_' || c == '~') && i+1 < len(s) && s[i+1] == c:
+			i += 2
+			continue
+		}
+		b.WriteByte(c)
+		i++
+	}
+}
+
+// closers remembers where each closing mark next stands in a line, as an
+// index (-1: none from there on), found lazily.
+type closers struct {
+	wiki, bracket, label, paren, angle closer
+}
+
+type closer struct {
+	from, at int // at is the first match at or after from; from < 0: unknown
+	none     bool
+}
+
+// find returns the index of the first sep at or after from, reusing what
+// an earlier search found.
+func (closers) find(s string, from int, sep string, c *closer) int {
+	if c.none {
+		return -1
+	}
+	if c.from > 0 || c.at > 0 {
+		if from >= c.from && from <= c.at {
+			return c.at
+		}
+	}
+	i := strings.Index(s[from:], sep)
+	if i < 0 {
+		c.none = true
+		return -1
+	}
+	c.from, c.at = from, from+i
+	return c.at
+}
+
+// inlineLink reads "[text](destination)" or, when refs is set, also
+// "[text][label]" at s[at:], and returns the text and the length read.
+func inlineLink(s string, at int, refs bool, next *closers) (text string, n int, ok bool) {
+	close := next.find(s, at, "]", &next.bracket)
+	if close < 0 || close+1 >= len(s) {
+		return "", 0, false
+	}
+	text = s[at+1 : close]
+	switch s[close+1] {
+	case '(':
+		if end := next.find(s, close+2, ")", &next.paren); end >= 0 {
+			return text, end + 1 - at, true
+		}
+	case '[':
+		if end := next.find(s, close+2, "]", &next.label); refs && text != "" && end >= 0 {
+			return text, end + 1 - at, true
+		}
+	}
+	return "", 0, false
+}
+
+func isASCIILetter(c byte) bool { return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' }
 
 // FirstParagraph returns the first paragraph of plain text, up to max bytes,
 // for summaries in listings.
@@ -158,14 +268,16 @@ func (d *Document) FirstParagraph(max int) string {
 // collectLinks records the wiki links and relative links of one body line,
 // outside code spans, for backlinks and broken-link reports.
 func collectLinks(d *Document, line string, lineNo int) {
-	if !strings.ContainsAny(line, "[]") {
+	if len(d.Links) >= MaxLinks || !strings.ContainsAny(line, "[]") {
 		return
 	}
 	rewriteOutsideCode(line, func(seg string) string {
-		for _, m := range reWikiTarget.FindAllStringSubmatch(seg, -1) {
+		left := MaxLinks - len(d.Links)
+		for _, m := range reWikiTarget.FindAllStringSubmatch(seg, max(left, 0)) {
 			d.Links = append(d.Links, RawLink{Target: strings.TrimSpace(m[1]), Wiki: true, Line: lineNo})
 		}
-		for _, m := range reInlineDest.FindAllStringSubmatch(seg, -1) {
+		left = MaxLinks - len(d.Links)
+		for _, m := range reInlineDest.FindAllStringSubmatch(seg, max(left, 0)) {
 			d.Links = append(d.Links, RawLink{Target: strings.Trim(m[2], "<>"), Line: lineNo})
 		}
 		return seg

@@ -24,6 +24,7 @@ func ParseDocument(p Path, content []byte) *Document {
 	scanBody(d)
 	resolveKindAndTitle(d)
 	checkMeta(d)
+	checkMarkers(d, content)
 	return d
 }
 

@@ -24,6 +24,11 @@ func (e *Editor) Move(ctx context.Context, from, to Path, base string, author Si
 	if from == to {
 		return MoveResult{}, Errorf(EINVALID, "The page is already at %s.", to)
 	}
+	unlock, err := e.locks.lock(ctx, from, to)
+	if err != nil {
+		return MoveResult{}, err
+	}
+	defer unlock()
 	for range maxAttempts {
 		head, cur, curBlob, err := e.current(ctx, from)
 		if err != nil {
@@ -41,13 +46,19 @@ func (e *Editor) Move(ctx context.Context, from, to Path, base string, author Si
 			return MoveResult{}, err
 		}
 		moved := AddAlias(RebaseLinks(cur, from, to), from.Name())
+		if _, err := e.gate.CheckRewrite(to, cur, moved); err != nil {
+			return MoveResult{}, err
+		}
 		changes := []FileChange{{Path: from, Delete: true}, {Path: to, Content: moved}}
+		// Every file the move changes is pinned, and nothing else: saves
+		// of unrelated pages meanwhile do not make it start over.
+		expect := map[Path]string{from: curBlob, to: ""}
 		var updated []Path
 		for _, pi := range e.catalog.Pages() {
 			if pi.Path == from {
 				continue
 			}
-			content, _, err := e.store.ReadFile(ctx, head, pi.Path)
+			content, blob, err := e.store.ReadFile(ctx, head, pi.Path)
 			if err != nil {
 				return MoveResult{}, err
 			}
@@ -55,24 +66,29 @@ func (e *Editor) Move(ctx context.Context, from, to Path, base string, author Si
 				continue
 			}
 			if out, changed := RewriteLinks(pi.Path, content, from, to, e.catalog.LookupName); changed {
+				if _, err := e.gate.CheckRewrite(pi.Path, content, out); err != nil {
+					return MoveResult{}, err
+				}
 				changes = append(changes, FileChange{Path: pi.Path, Content: out})
+				expect[pi.Path] = blob
 				updated = append(updated, pi.Path)
 			}
 		}
 		if message == "" {
 			message = "Move " + string(from) + " to " + string(to)
 		}
-		c, err := e.store.Commit(ctx, CommitRequest{Parent: head, Author: author, Message: message, Changes: changes})
+		c, err := e.store.Commit(ctx, CommitRequest{Expect: expect, Author: author, Message: message, Changes: changes})
 		if errors.Is(err, ErrRefMoved) {
 			continue
 		}
 		if err != nil {
 			return MoveResult{}, err
 		}
+		unlock()
 		e.sync(ctx)
 		return MoveResult{Commit: c.ID, Updated: updated}, nil
 	}
-	return MoveResult{}, Errorf(EUNAVAILABLE, "The wiki is changing too fast to move the page right now; try again.")
+	return MoveResult{}, errBusy
 }
 
 // mayLinkTo is a cheap filter before parsing links: a page can only link

@@ -70,14 +70,16 @@ func (m *Main) Reindex(ctx context.Context, stdout io.Writer) error {
 	return nil
 }
 
-// buildIndex opens the index and brings it up to main, reporting progress.
+// buildIndex opens the index and the history index and brings both up to
+// main, reporting progress, so the first start serves at once.
 func (m *Main) buildIndex(ctx context.Context, stdout io.Writer) (int, error) {
 	if err := m.openIndex(); err != nil {
 		return 0, err
 	}
 	defer m.index.Close()
 	start := time.Now()
-	f := wiki.NewFollower(m.store, m.logger(), time.Second, m.index)
+	history := gitstore.OpenHistory(m.store, m.historyFile(), m.logger())
+	f := wiki.NewFollower(m.store, m.logger(), time.Second, m.index, history)
 	runCtx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() { defer close(done); f.Run(runCtx) }()
@@ -86,6 +88,9 @@ func (m *Main) buildIndex(ctx context.Context, stdout io.Writer) (int, error) {
 	<-done
 	if err != nil {
 		return 0, fmt.Errorf("build the search index: %w", err)
+	}
+	if err := history.Save(); err != nil {
+		return 0, err
 	}
 	st := f.Status()[0]
 	fmt.Fprintf(stdout, "Search index built in %s.\n", time.Since(start).Round(time.Millisecond))

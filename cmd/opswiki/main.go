@@ -69,6 +69,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	case "serve":
 		fs := cfg.flagSet("serve", true)
 		fs.SetOutput(stderr)
+		fs.Usage = func() {
+			// "opswiki --help" lands here: say what every command is,
+			// then the flags of serve.
+			fmt.Fprint(stderr, usage)
+			fmt.Fprintln(stderr, "\nFlags of serve:")
+			fs.PrintDefaults()
+		}
 		if err := cfg.parse(fs, args); err != nil {
 			return wrapUsage(err)
 		}

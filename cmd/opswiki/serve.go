@@ -24,6 +24,7 @@ import (
 	"github.com/opswiki/opswiki/wiki/githttp"
 	"github.com/opswiki/opswiki/wiki/gitstore"
 	"github.com/opswiki/opswiki/wiki/markdown"
+	"github.com/opswiki/opswiki/wiki/textdiff"
 	"github.com/opswiki/opswiki/wiki/web"
 )
 
@@ -157,10 +158,19 @@ func (m *Main) Serve(ctx context.Context) error {
 	}
 
 	m.catalog = wiki.NewCatalog()
-	history := gitstore.NewHistory(m.store)
+	history := gitstore.OpenHistory(m.store, m.historyFile(), log)
+	defer func() {
+		// Saved once the follower has stopped, so the next start applies
+		// only the commits that come after.
+		if err := history.Save(); err != nil {
+			log.Warn("history index not saved", "err", err)
+		}
+	}()
 	m.follower = wiki.NewFollower(m.store, log, m.Config.Poll, m.catalog, m.index, history)
 	met := newMetrics(m.follower)
-	editor := wiki.NewEditor(countingStore{m.store, met}, m.store, m.follower, m.catalog)
+	merger := textdiff.Merger{Markers: textdiff.Markers{Yours: wiki.MarkerYours, Sep: wiki.MarkerSep, Theirs: wiki.MarkerTheirs}}
+	gate := wiki.Gate{MaxPageBytes: int64(m.Config.MaxPageKB) << 10, MaxFileBytes: int64(m.Config.MaxUploadMB) << 20}
+	editor := wiki.NewEditor(countingStore{m.store, met}, merger, m.follower, m.catalog, gate)
 	// Rendered pages are cached whole by the web layer; the renderer's own
 	// cache only saves work when a page's surroundings change, so it is small.
 	renderer := markdown.New(markdown.Options{ReservedIDs: web.ReservedIDs, CacheBytes: 8 << 20})
@@ -173,13 +183,23 @@ func (m *Main) Serve(ctx context.Context) error {
 	// every other route (reader to clone, editor to push), so the git
 	// handler's own Authorize seam is left open.
 	git := githttp.New(githttp.Config{Store: m.store, Log: log, MaxPushBytes: int64(m.Config.MaxPushMB) << 20,
-		MaxPageBytes: int64(m.Config.MaxPageKB) << 10, Agent: "opswiki/" + Version, AfterPush: m.afterPush})
+		Gate: gate, Agent: "opswiki/" + Version, AfterPush: m.afterPush})
+	base, err := m.Config.publicURL()
+	if err != nil {
+		return err
+	}
+	listenHost, _, _ := net.SplitHostPort(m.Config.Addr)
+	if base == "" && (listenHost == "" || net.ParseIP(listenHost).IsUnspecified()) {
+		log.Warn("no --base-url: requests are answered only when addressed to an IP address or localhost, so the wiki cannot be reached under a DNS name that points elsewhere; set --base-url to the address people use", "addr", m.Config.Addr)
+	}
 	m.server, err = web.New(web.Config{SiteName: m.Config.SiteName, Version: Version, Templates: templates.FS, Static: static.FS, Log: log,
 		PageCacheBytes: int64(m.Config.PageCacheMB) << 20, MaxPageBytes: int64(m.Config.MaxPageKB) << 10, MaxUploadBytes: int64(m.Config.MaxUploadMB) << 20,
 		Author:         func(*http.Request) wiki.Signature { a := author; a.When = time.Now(); return a },
-		ObserveRequest: met.observeRequest, Metrics: met.handler()},
+		ObserveRequest: met.observeRequest, Metrics: met.handler(),
+		BaseURL: base, ListenHost: listenHost,
+		BodyTimeout: m.Config.BodyTimeout, BodyMinRate: int64(m.Config.BodyMinRateKB) << 10},
 		web.Deps{Store: m.store, Catalog: m.catalog, Follower: m.follower, Renderer: renderer, Search: timedSearcher{m.index, met},
-			Editor: editor, History: history, Differ: m.store, Auth: authn, Accounts: authn, Git: git})
+			Editor: editor, History: history, Auth: authn, Accounts: authn, Git: git})
 	if err != nil {
 		return err
 	}
@@ -190,6 +210,8 @@ func (m *Main) Serve(ctx context.Context) error {
 	go func() { defer wg.Done(); m.follower.Run(followCtx) }()
 	wg.Add(1)
 	go func() { defer wg.Done(); m.store.RunHousekeeping(followCtx, housekeepingInterval, log) }()
+	wg.Add(1)
+	go func() { defer wg.Done(); authn.Watch(followCtx, accountsReload, log) }()
 	defer func() { stopFollowing(); wg.Wait() }()
 
 	// Pages are served only once the catalog knows them, so no request sees
@@ -201,7 +223,10 @@ func (m *Main) Serve(ctx context.Context) error {
 	log.Info("serving", "addr", "http://"+ln.Addr().String(), "pages", pages, "files", files,
 		"data", m.Config.Data, "started_in", time.Since(start).Round(time.Millisecond))
 
-	m.httpSrv = &http.Server{Handler: m.server, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second}
+	// No ReadTimeout or WriteTimeout: a clone or push of a large wiki may
+	// rightly take minutes. Slow request bodies are cut off by the web
+	// layer instead (--body-timeout, --body-min-rate-kb).
+	m.httpSrv = &http.Server{Handler: m.server, ReadHeaderTimeout: m.Config.ReadHeaderTimeout, IdleTimeout: m.Config.IdleTimeout}
 	errc := make(chan error, 1)
 	go func() { errc <- m.httpSrv.Serve(ln) }()
 	close(m.Ready)
@@ -219,9 +244,16 @@ func (m *Main) Serve(ctx context.Context) error {
 	return nil
 }
 
+// accountsReload is how often the users and roles files are checked for
+// changes, and so how long a removed account may still be used.
+const accountsReload = 2 * time.Second
+
 // housekeepingInterval is how often loose objects (written by saves and
 // small pushes) are checked and, past gitstore.LooseLimit, packed.
 const housekeepingInterval = 5 * time.Minute
+
+// historyFile is where the page history index is kept between starts.
+func (m *Main) historyFile() string { return filepath.Join(m.Config.Data, "history.idx") }
 
 // afterPush runs when a push moved main: it waits, up to 30 s, until the
 // pages, the history and the search index show the push, so git push
@@ -244,8 +276,8 @@ func (m *Main) authenticator() (*auth.Authenticator, error) {
 	role, _ := wiki.ParseRole(c.DefaultRole)
 	name, email, _ := parseAuthor(c.Author)
 	a := &auth.Authenticator{Mode: c.Auth, DefaultRole: role, AnonymousRead: c.AnonymousRead,
-		None:    wiki.User{Name: name, Email: email, Role: wiki.RoleAdmin, Via: "none"},
-		Limiter: auth.NewLimiter(5, 10*time.Second)}
+		None:     wiki.User{Name: name, Email: email, Role: wiki.RoleAdmin, Via: "none"},
+		Throttle: auth.NewThrottle(auth.DefaultThrottlePolicy)}
 	if c.Auth == auth.ModeNone {
 		return a, nil
 	}
@@ -253,7 +285,7 @@ func (m *Main) authenticator() (*auth.Authenticator, error) {
 	if a.Tokens, err = auth.OpenTokens(filepath.Join(c.Data, "tokens.json")); err != nil {
 		return nil, err
 	}
-	if a.Sessions, err = auth.OpenSessions(filepath.Join(c.Data, "session.key"), c.SessionTTL); err != nil {
+	if a.Sessions, err = auth.OpenSessions(filepath.Join(c.Data, "sessions.json"), c.SessionTTL); err != nil {
 		return nil, err
 	}
 	if c.UsersFile != "" {
@@ -266,7 +298,7 @@ func (m *Main) authenticator() (*auth.Authenticator, error) {
 			return nil, err
 		}
 	}
-	if c.Auth == auth.ModeProxy {
+	if c.Auth == auth.ModeProxy || c.TrustedProxy != "" {
 		if a.Trusted, err = c.trustedProxies(); err != nil {
 			return nil, err
 		}

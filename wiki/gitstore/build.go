@@ -14,6 +14,17 @@ import (
 type builder struct {
 	s    *Store
 	objs []gitObject
+	// local holds the trees built for commits not written yet, which
+	// later commits of the same group build on; nil when there are none.
+	local map[plumbing.Hash][]treeEntry
+}
+
+// tree reads a tree, built or stored.
+func (b *builder) tree(h plumbing.Hash) ([]treeEntry, error) {
+	if t, ok := b.local[h]; ok {
+		return t, nil
+	}
+	return b.s.tree(h)
 }
 
 // rebuild applies the changes under n to the tree h (zero: no tree yet) and
@@ -21,7 +32,7 @@ type builder struct {
 // and so disappears. Trees the changes do not reach keep their ids and are
 // neither read nor written.
 func (b *builder) rebuild(h plumbing.Hash, n *changeNode, dir wiki.Path) (plumbing.Hash, error) {
-	old, err := b.s.tree(h)
+	old, err := b.tree(h)
 	if err != nil {
 		return plumbing.ZeroHash, err
 	}
@@ -51,7 +62,7 @@ func (b *builder) rebuild(h plumbing.Hash, n *changeNode, dir wiki.Path) (plumbi
 			}
 			blob := newObject(plumbing.BlobObject, c.Content)
 			b.objs = append(b.objs, blob)
-			b.s.sizes.put(blob.hash, int64(len(c.Content)))
+			b.s.sizes.Put(blob.hash, int64(len(c.Content)))
 			// Keep the executable bit of a script edited in the browser;
 			// anything else written by the wiki is a regular file.
 			e := treeEntry{name: name, mode: filemode.Regular, hash: blob.hash}
@@ -102,6 +113,9 @@ func (b *builder) rebuild(h plumbing.Hash, n *changeNode, dir wiki.Path) (plumbi
 		return h, nil
 	}
 	b.objs = append(b.objs, t)
-	b.s.trees.put(t.hash, out)
+	b.s.trees.Put(t.hash, out)
+	if b.local != nil {
+		b.local[t.hash] = out
+	}
 	return t.hash, nil
 }

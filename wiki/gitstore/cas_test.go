@@ -166,3 +166,76 @@ func TestCommitRaceWithGit(t *testing.T) {
 	})
 	Git(t, dir, "fsck", "--strict")
 }
+
+// TestCommitGroups has many writers commit at once, as saves under load
+// do: writes that wait while a group is written are committed together,
+// each still a commit of its own with its author, message and checks. Of
+// the writers that all expect the same version of one page, exactly one
+// lands; the others are told the page changed.
+func TestCommitGroups(t *testing.T) {
+	s, dir, base := MustSeeded(t)
+	var mu sync.Mutex
+	largest := 0
+	defer gitstore.SetOnGroup(func(n int) {
+		mu.Lock()
+		largest = max(largest, n)
+		mu.Unlock()
+	})()
+	_, readme, err := s.ReadFile(ctx, base.ID, "README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const writers = 32
+	errs := make([]error, writers)
+	commits := make([]wiki.Commit, writers)
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for w := range writers {
+		wg.Go(func() {
+			<-start
+			who := wiki.Signature{Name: fmt.Sprintf("Writer %d", w), Email: fmt.Sprintf("w%d@example.com", w)}
+			req := wiki.CommitRequest{Author: who, Message: fmt.Sprintf("write %d", w),
+				Changes: []wiki.FileChange{put(fmt.Sprintf("pages/%d.md", w), fmt.Sprintf("page %d", w))}}
+			if w%4 == 0 { // these all edit README.md from the same version
+				req.Expect = map[wiki.Path]string{"README.md": readme}
+				req.Changes = []wiki.FileChange{put("README.md", fmt.Sprintf("readme by %d", w))}
+			}
+			commits[w], errs[w] = s.Commit(ctx, req)
+		})
+	}
+	close(start)
+	wg.Wait()
+	readmeWins := 0
+	for w, err := range errs {
+		switch {
+		case w%4 == 0 && errors.Is(err, wiki.ErrRefMoved):
+		case w%4 == 0 && err == nil:
+			readmeWins++
+		case err != nil:
+			t.Errorf("writer %d: %v", w, err)
+		}
+		if err == nil {
+			c, gerr := s.GetCommit(ctx, commits[w].ID)
+			if gerr != nil || c.Author.Name != fmt.Sprintf("Writer %d", w) || strings.TrimSpace(c.Message) != fmt.Sprintf("write %d", w) {
+				t.Errorf("writer %d's commit: %+v %v", w, c, gerr)
+			}
+		}
+	}
+	if readmeWins != 1 {
+		t.Errorf("%d writers changed README.md from the same version, want exactly 1", readmeWins)
+	}
+	files := MustFiles(t, s, MustHead(t, s))
+	for w := range writers {
+		if _, ok := files[fmt.Sprintf("pages/%d.md", w)]; w%4 != 0 && !ok {
+			t.Errorf("writer %d's page is missing", w)
+		}
+	}
+	want := writers - writers/4 + 1 + 1 // pages, one README edit, the seed
+	if n := Git(t, dir, "rev-list", "--count", "main"); n != fmt.Sprint(want) {
+		t.Errorf("git counts %s commits on main, want %d", n, want)
+	}
+	Git(t, dir, "fsck", "--strict", "--no-dangling")
+	if largest < 2 {
+		t.Errorf("no two of %d writers at once were committed together (largest group %d)", writers, largest)
+	}
+}

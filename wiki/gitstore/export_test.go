@@ -14,3 +14,10 @@ func SetOnHistoryRebuild(f func()) (restore func()) {
 	onHistoryRebuild = f
 	return func() { onHistoryRebuild = nil }
 }
+
+// SetOnGroup sets a function told the size of each group of commits
+// written at once, and returns a function that removes it.
+func SetOnGroup(f func(n int)) (restore func()) {
+	onGroup = f
+	return func() { onGroup = nil }
+}

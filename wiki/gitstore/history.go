@@ -3,8 +3,10 @@ package gitstore
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"sort"
 	"sync"
+	"sync/atomic"
 
 	"github.com/go-git/go-git/v5/plumbing"
 
@@ -31,6 +33,14 @@ type History struct {
 	// the commits it already diffed.
 	mu sync.RWMutex
 	ix *historyIndex // nil until the first Apply
+
+	// file keeps the index across restarts (see OpenHistory); saved is
+	// how many commits it held when last written.
+	file   string
+	log    *slog.Logger
+	saved  int
+	saveMu sync.Mutex
+	saving atomic.Bool
 }
 
 // historyIndex is the whole index at one commit.
@@ -116,13 +126,17 @@ func (h *History) Apply(ctx context.Context, u wiki.Update) error {
 		}
 		ix := newHistoryIndex(u.To)
 		ix.extend(chain, changes)
-		h.swap(ix)
+		h.mu.Lock()
+		h.ix, h.saved = ix, 0
+		h.mu.Unlock()
+		h.saveSoon()
 		return nil
 	}
 	h.mu.Lock()
-	defer h.mu.Unlock()
 	cur.extend(chain, changes)
 	cur.head = u.To
+	h.mu.Unlock()
+	h.saveSoon()
 	return nil
 }
 

@@ -22,7 +22,7 @@ type commitInfo struct {
 
 // commit returns a decoded commit, from the cache when it can.
 func (s *Store) commit(h plumbing.Hash) (*commitInfo, error) {
-	if ci, ok := s.commits.get(h); ok {
+	if ci, ok := s.commits.Get(h); ok {
 		return ci, nil
 	}
 	data, err := s.readObject(plumbing.CommitObject, h)
@@ -35,7 +35,7 @@ func (s *Store) commit(h plumbing.Hash) (*commitInfo, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.commits.put(h, ci)
+	s.commits.Put(h, ci)
 	return ci, nil
 }
 
@@ -97,7 +97,7 @@ func (s *Store) tree(h plumbing.Hash) ([]treeEntry, error) {
 	if h.IsZero() || h == emptyTree {
 		return nil, nil
 	}
-	if t, ok := s.trees.get(h); ok {
+	if t, ok := s.trees.Get(h); ok {
 		return t, nil
 	}
 	data, err := s.readObject(plumbing.TreeObject, h)
@@ -110,7 +110,7 @@ func (s *Store) tree(h plumbing.Hash) ([]treeEntry, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read tree %s: %w", h, err)
 	}
-	s.trees.put(h, t)
+	s.trees.Put(h, t)
 	return t, nil
 }
 
@@ -187,7 +187,7 @@ func (s *Store) ReadBlob(ctx context.Context, blob string) ([]byte, error) {
 	}
 	// Remember the size: List after a full read (a reindex) then costs
 	// no object lookups.
-	s.sizes.put(h, int64(len(data)))
+	s.sizes.Put(h, int64(len(data)))
 	return data, nil
 }
 

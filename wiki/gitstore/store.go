@@ -36,27 +36,37 @@ var (
 type Store struct {
 	dir string
 
-	// mu guards st and packs: go-git's storage is not safe for concurrent
-	// use. It is held only while one object is read.
+	// go-git's storage is not safe for concurrent use, so reads take one
+	// of a few storages from free: page views, saves and the follower read
+	// objects side by side. They share one object cache. mu guards gen
+	// and packs: a storage opened at an older gen is opened again before
+	// use, so packs another process wrote become visible to all.
+	free     chan *pooledStorage
 	mu       sync.Mutex
-	st       *filesystem.Storage
+	gen      int
 	objCache cache.Object
-	packs    string // the pack indexes present when st was opened
+	packs    string // the pack indexes present at gen
 
 	// wmu serialises writes, so the store itself never loses a
 	// compare-and-swap of main to its own writers.
 	wmu sync.Mutex
+	// qmu guards the writes waiting to be committed as a group (queue)
+	// and whether a writer is committing groups now.
+	qmu        sync.Mutex
+	queue      []*commitJob
+	committing bool
 
-	// sendMu is held shared by SendPack, which reads through its own
-	// storage, and exclusively by Repack while it removes loose objects
-	// that storage may not know are now packed.
+	// sendMu is held shared by SendPack while it chooses the objects to
+	// send (not while it sends them, so a stalled client holds nothing),
+	// and exclusively by Repack while it removes loose objects that a
+	// clone choosing them may not know are now packed.
 	sendMu sync.RWMutex
 	// repack wakes the housekeeping loop (RepackSoon).
 	repack chan struct{}
 
-	trees   *lru[plumbing.Hash, []treeEntry]
-	commits *lru[plumbing.Hash, *commitInfo]
-	sizes   *lru[plumbing.Hash, int64]
+	trees   *wiki.Cache[plumbing.Hash, []treeEntry]
+	commits *wiki.Cache[plumbing.Hash, *commitInfo]
+	sizes   *wiki.Cache[plumbing.Hash, int64]
 }
 
 // Open opens the bare repository at dir, which must exist and be writable.
@@ -75,13 +85,20 @@ func Open(dir string) (*Store, error) {
 	}
 	s := &Store{
 		dir:      abs,
-		objCache: cache.NewObjectLRU(32 * cache.MiByte),
-		trees:    newWeightedLRU[plumbing.Hash](200_000, func(t []treeEntry) int { return len(t) }),
-		commits:  newLRU[plumbing.Hash, *commitInfo](16384),
-		sizes:    newLRU[plumbing.Hash, int64](65536),
-		repack:   make(chan struct{}, 1),
+		objCache: cache.NewObjectLRU(8 * cache.MiByte),
+		// Trees are weighed by their entries: a large folder's tree
+		// holds thousands, and a count bound let this cache grow to
+		// hundreds of megabytes.
+		trees:   wiki.NewCache(64_000, func(_ plumbing.Hash, t []treeEntry) int64 { return int64(len(t) + 1) }),
+		commits: wiki.NewCache[plumbing.Hash, *commitInfo](16384, nil),
+		sizes:   wiki.NewCache[plumbing.Hash, int64](65536, nil),
+		repack:  make(chan struct{}, 1),
+		free:    make(chan *pooledStorage, storagePool),
 	}
-	s.reopenLocked()
+	s.packs = s.packSignature()
+	for range storagePool {
+		s.free <- &pooledStorage{gen: -1}
+	}
 	return s, nil
 }
 
@@ -150,11 +167,25 @@ func IsRepository(dir string) bool {
 // Dir returns the repository's directory.
 func (s *Store) Dir() string { return s.dir }
 
-// Close releases open pack files.
+// storagePool is how many objects can be read at once.
+const storagePool = 4
+
+// pooledStorage is one of the store's go-git storages, opened at gen.
+type pooledStorage struct {
+	st  *filesystem.Storage
+	gen int
+}
+
+// Close releases open pack files. The store must not be used after.
 func (s *Store) Close() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.st.Close()
+	var errs []error
+	for range storagePool {
+		ps := <-s.free
+		if ps.st != nil {
+			errs = append(errs, ps.st.Close())
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // Refresh makes objects that another process added (git push writes new
@@ -166,15 +197,11 @@ func (s *Store) Refresh() {
 	s.reopenLocked()
 }
 
-// reopenLocked replaces the go-git storage, which forgets the pack indexes
-// it loaded and the pack files it holds open. The object cache is kept:
-// objects never change.
+// reopenLocked makes every storage open again before its next read, which
+// forgets the pack indexes it loaded and the pack files it holds open. The
+// object cache is kept: objects never change.
 func (s *Store) reopenLocked() {
-	if s.st != nil {
-		_ = s.st.Close()
-	}
-	s.st = filesystem.NewStorageWithOptions(osfs.New(s.dir), s.objCache,
-		filesystem.Options{MaxOpenDescriptors: 16})
+	s.gen++
 	s.packs = s.packSignature()
 }
 
@@ -195,18 +222,39 @@ func (s *Store) packSignature() string {
 	return b.String()
 }
 
-// withStorage runs fn under the storage lock. When fn fails and the packs on
-// disk changed since the storage was opened, it reopens the storage and runs
-// fn once more: go-git does not notice packs written by another process.
+// withStorage runs fn with a storage of its own. When fn fails and the
+// packs on disk changed since the storage was opened, it opens the storage
+// again and runs fn once more: go-git does not notice packs written by
+// another process.
 func (s *Store) withStorage(fn func(st *filesystem.Storage) error) error {
+	ps := <-s.free
+	defer func() { s.free <- ps }()
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	err := fn(s.st)
-	if err != nil && s.packSignature() != s.packs {
-		s.reopenLocked()
-		err = fn(s.st)
+	if ps.gen != s.gen {
+		s.openLocked(ps)
+	}
+	packs := s.packs
+	s.mu.Unlock()
+	err := fn(ps.st)
+	if err != nil && s.packSignature() != packs {
+		s.mu.Lock()
+		if s.packs == packs {
+			s.reopenLocked()
+		}
+		s.openLocked(ps)
+		s.mu.Unlock()
+		err = fn(ps.st)
 	}
 	return err
+}
+
+// openLocked opens ps at the current gen; s.mu is held.
+func (s *Store) openLocked(ps *pooledStorage) {
+	if ps.st != nil {
+		_ = ps.st.Close()
+	}
+	ps.st = filesystem.NewStorageWithOptions(osfs.New(s.dir), s.objCache, filesystem.Options{MaxOpenDescriptors: 16})
+	ps.gen = s.gen
 }
 
 // readObject returns the content of an object of the given type. It returns
@@ -236,7 +284,7 @@ func (s *Store) readObject(t plumbing.ObjectType, h plumbing.Hash) ([]byte, erro
 // objectSize returns the size of an object from its header, without
 // inflating the object.
 func (s *Store) objectSize(h plumbing.Hash) (int64, error) {
-	if n, ok := s.sizes.get(h); ok {
+	if n, ok := s.sizes.Get(h); ok {
 		return n, nil
 	}
 	var n int64
@@ -247,7 +295,7 @@ func (s *Store) objectSize(h plumbing.Hash) (int64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("size of %s: %w", h, err)
 	}
-	s.sizes.put(h, n)
+	s.sizes.Put(h, n)
 	return n, nil
 }
 

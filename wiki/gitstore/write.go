@@ -2,7 +2,6 @@ package gitstore
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -60,68 +59,16 @@ func (s *Store) write(ctx context.Context, changes *changeNode, parent plumbing.
 	if author.When.IsZero() {
 		author.When = time.Now()
 	}
-	s.wmu.Lock()
-	defer s.wmu.Unlock()
-	for attempt := 1; ; attempt++ {
-		if err := ctx.Err(); err != nil {
-			return wiki.Commit{}, err
-		}
-		cur, err := s.readMain()
-		if err != nil {
-			return wiki.Commit{}, err
-		}
-		if pinned && cur != parent {
-			return wiki.Commit{}, fmt.Errorf("commit on %s: %w", parent, wiki.ErrRefMoved)
-		}
-		if err := s.checkExpected(ctx, cur, expect); err != nil {
-			return wiki.Commit{}, err
-		}
-		base := emptyTree
-		if !cur.IsZero() {
-			ci, err := s.commit(cur)
-			if err != nil {
-				return wiki.Commit{}, err
-			}
-			base = ci.tree
-		}
-		b := &builder{s: s}
-		tree, err := b.rebuild(base, changes, "")
-		if err != nil {
-			return wiki.Commit{}, err
-		}
-		if tree.IsZero() {
-			tree = emptyTree
-			b.objs = append(b.objs, newObject(plumbing.TreeObject, nil))
-		}
-		if tree == base {
-			return wiki.Commit{}, invalid("Nothing to commit: the changes leave every file as it was.")
-		}
-		co := newObject(plumbing.CommitObject, encodeCommit(tree, cur, author, message))
-		dirs, err := s.writeObjects(append(b.objs, co))
-		if err != nil {
-			return wiki.Commit{}, err
-		}
-		if beforeCAS != nil {
-			beforeCAS()
-		}
-		subject, _, _ := strings.Cut(message, "\n")
-		err = s.casMain(cur, co.hash, author, subject, dirs)
-		if errors.Is(err, wiki.ErrRefMoved) && !pinned && attempt < casAttempts {
-			// The next attempt skips the objects written now, so make
-			// their names durable before it can point a ref at them.
-			if err := parallel(len(dirs), func(i int) error { return syncDir(dirs[i]) }); err != nil {
-				return wiki.Commit{}, err
-			}
-			continue
-		} else if err != nil {
-			return wiki.Commit{}, err
-		}
-		ci, err := decodeCommit(co.hash, co.data)
-		if err != nil {
-			return wiki.Commit{}, err
-		}
-		s.commits.put(co.hash, ci)
-		return ci.commit, nil
+	job := &commitJob{ctx: ctx, changes: changes, parent: parent, pinned: pinned, expect: expect, author: author,
+		message: message, done: make(chan struct{})}
+	s.enqueue(job)
+	select {
+	case <-job.done:
+		return job.result, job.err
+	case <-ctx.Done():
+		// The job may still be committed; the caller gives up waiting,
+		// as with any write whose answer is lost.
+		return wiki.Commit{}, ctx.Err()
 	}
 }
 
@@ -155,13 +102,21 @@ type changeNode struct {
 	change   *wiki.FileChange
 }
 
-// newChangeTree validates the changed paths and arranges them by folder.
+// newChangeTree validates the changed paths (wiki.CheckWriteFile for the
+// files written) and arranges them by folder.
 func newChangeTree(changes []wiki.FileChange) (*changeNode, error) {
 	root := &changeNode{}
 	for _, c := range changes {
 		p, err := wiki.ParsePath(string(c.Path))
 		if err != nil {
 			return nil, err
+		}
+		// Every file a server write adds or changes passes the path rule;
+		// deleting one, whatever its name, stays possible.
+		if !c.Delete {
+			if err := wiki.CheckWriteFile(p, c.Content); err != nil {
+				return nil, err
+			}
 		}
 		c.Path = p
 		n := root
@@ -188,23 +143,4 @@ func newChangeTree(changes []wiki.FileChange) (*changeNode, error) {
 		n.change = &c
 	}
 	return root, nil
-}
-
-// checkExpected verifies, under the write lock, that each pinned file still
-// has the blob the writer based its change on.
-func (s *Store) checkExpected(ctx context.Context, cur plumbing.Hash, expect map[wiki.Path]string) error {
-	for p, want := range expect {
-		got := ""
-		if !cur.IsZero() {
-			_, blob, err := s.ReadFile(ctx, cur.String(), p)
-			if err != nil && wiki.ErrorCode(err) != wiki.ENOTFOUND {
-				return err
-			}
-			got = blob
-		}
-		if got != want {
-			return fmt.Errorf("%s changed: %w", p, wiki.ErrRefMoved)
-		}
-	}
-	return nil
 }

@@ -57,7 +57,7 @@ func actionFilter(c echo.Context) wiki.ActionFilter {
 
 func (s *Server) filteredActions(c echo.Context) (wiki.ActionFilter, []wiki.ActionRef) {
 	f := actionFilter(c)
-	return f, wiki.FilterActions(s.catalog.Graph().Actions, f, s.cfg.Now())
+	return f, wiki.FilterActions(s.catalog.Graph().Actions(), f, s.cfg.Now())
 }
 
 func (s *Server) actionRow(a wiki.ActionRef, now time.Time) ActionItemRow {
@@ -81,7 +81,7 @@ func (s *Server) handleActions(c echo.Context) error {
 	now := s.cfg.Now()
 	v := ActionsView{Layout: s.layout("Action items"), Filter: f, Statuses: wiki.ActionStatuses, Total: len(items)}
 	owners, services := map[string]bool{}, map[string]bool{}
-	for _, a := range s.catalog.Graph().Actions {
+	for _, a := range s.catalog.Graph().Actions() {
 		if a.Item.Owner != "" {
 			owners[a.Item.Owner] = true
 		}

@@ -39,10 +39,7 @@ func (s *Server) handleAPIPage(c echo.Context) error {
 		return err
 	}
 	doc := wiki.ParseDocument(pi.Path, content)
-	problems := append(doc.Problems, doc.DatedProblems(s.cfg.Now())...)
-	if problems == nil {
-		problems = []wiki.Problem{}
-	}
+	problems := wiki.Problems(doc, s.catalog.Graph().BrokenOf(pi.Path), s.cfg.Now())
 	return c.JSON(http.StatusOK, apiPage{Path: pi.Path.Name(), File: pi.Path, Title: doc.Title, Content: string(content),
 		Blob: pi.Blob, Commit: s.catalog.Commit(), Meta: doc.Meta, Problems: problems})
 }

@@ -101,9 +101,6 @@ func (s *Server) handleAPISave(c echo.Context) error {
 	if body.Content == nil {
 		return wiki.Errorf(wiki.EINVALID, "The body needs a content field.")
 	}
-	if int64(len(*body.Content)) > s.cfg.MaxPageBytes {
-		return s.tooLarge()
-	}
 	res, err := s.editor.Save(c.Request().Context(), wiki.SaveRequest{Path: p, Content: []byte(normalizeNewlines(*body.Content)),
 		Base: body.Base, Message: strings.TrimSpace(body.Message), Author: s.author(c.Request())})
 	if err != nil {
@@ -176,14 +173,23 @@ type previewReply struct {
 	Title    string         `json:"title"`
 	Kind     string         `json:"kind"`
 	Problems []wiki.Problem `json:"problems"`
+	// Fallback is set when the page is shown as plain text because it
+	// would take too long ("slow") or too much memory ("complex") to
+	// render; a warning among the problems says so too.
+	Fallback string `json:"fallback,omitempty"`
 }
 
 // handleAPIPreview serves POST /-/api/preview: the editor's live preview,
 // rendered by the same renderer as page views, and the document's problems.
+// Rendering stops when the editor goes away or asks again, and is bounded
+// like a page view's.
 func (s *Server) handleAPIPreview(c echo.Context) error {
 	var body previewBody
 	if err := s.readJSON(c, s.cfg.MaxPageBytes*2+64<<10, &body); err != nil {
 		return err
+	}
+	if int64(len(body.Content)) > s.cfg.MaxPageBytes {
+		return wiki.Errorf(wiki.ETOOLARGE, "The page is larger than %s; split it into several pages.", wiki.ByteSize(s.cfg.MaxPageBytes))
 	}
 	p, err := wiki.ParsePath(body.Path)
 	if err != nil {
@@ -194,26 +200,15 @@ func (s *Server) handleAPIPreview(c echo.Context) error {
 	}
 	content := []byte(normalizeNewlines(body.Content))
 	doc := wiki.ParseDocument(p, content)
-	res, err := s.renderer.Render(p, "", 0, doc.Body, s.catalog)
+	res, err := s.renderer.Render(c.Request().Context(), p, "", doc.Body, s.catalog)
 	if err != nil {
-		return err
+		return err // a client that went away is answered by handleError
 	}
-	problems := append(append([]wiki.Problem{}, doc.Problems...), doc.DatedProblems(s.cfg.Now())...)
-	for _, b := range res.Broken {
-		problems = append(problems, wiki.Problem{Path: p, Line: b.Line + doc.BodyLine - 1, Severity: wiki.SeverityWarning,
-			Message: "link to \"" + b.Target + "\": no such page"})
+	problems := wiki.Problems(doc, s.catalog.Broken(doc), s.cfg.Now())
+	if res.Fallback != "" {
+		problems = append(problems, wiki.Problem{Path: p, Line: doc.BodyLine, Severity: wiki.SeverityWarning, Message: res.Notice})
 	}
-	if err := wiki.Validate(p, content); err != nil {
-		var verr *wiki.ValidationError
-		if errors.As(err, &verr) {
-			for _, pr := range verr.Problems {
-				if strings.Contains(pr.Message, "conflict marker") {
-					problems = append(problems, pr)
-				}
-			}
-		}
-	}
-	return c.JSON(http.StatusOK, previewReply{HTML: string(res.HTML), Title: doc.Title, Kind: doc.Meta.Kind, Problems: problems})
+	return c.JSON(http.StatusOK, previewReply{HTML: string(res.HTML), Title: doc.Title, Kind: doc.Meta.Kind, Problems: problems, Fallback: res.Fallback})
 }
 
 // handleAPIAttach serves POST /-/api/attachments/<page>: a file pasted or
@@ -225,19 +220,16 @@ func (s *Server) handleAPIAttach(c echo.Context) error {
 	}
 	r := c.Request()
 	if r.ContentLength > s.cfg.MaxUploadBytes+1<<20 {
-		return wiki.Errorf(wiki.ETOOLARGE, "The file is larger than %s.", byteSize(s.cfg.MaxUploadBytes))
+		return wiki.Errorf(wiki.ETOOLARGE, "The file is larger than %s.", wiki.ByteSize(s.cfg.MaxUploadBytes))
 	}
 	r.Body = http.MaxBytesReader(c.Response(), r.Body, s.cfg.MaxUploadBytes+1<<20)
 	fh, err := c.FormFile("file")
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return wiki.Errorf(wiki.ETOOLARGE, "The file is larger than %s.", byteSize(s.cfg.MaxUploadBytes))
+			return wiki.Errorf(wiki.ETOOLARGE, "The file is larger than %s.", wiki.ByteSize(s.cfg.MaxUploadBytes))
 		}
 		return wiki.Errorf(wiki.EINVALID, "Send the file as multipart form data in a field named file.")
-	}
-	if fh.Size > s.cfg.MaxUploadBytes {
-		return wiki.Errorf(wiki.ETOOLARGE, "The file is larger than %s.", byteSize(s.cfg.MaxUploadBytes))
 	}
 	f, err := fh.Open()
 	if err != nil {

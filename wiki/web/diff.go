@@ -7,6 +7,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/opswiki/opswiki/wiki"
+	"github.com/opswiki/opswiki/wiki/textdiff"
 )
 
 // DiffView compares two versions of a page.
@@ -17,7 +18,7 @@ type DiffView struct {
 	FromLabel string
 	ToLabel   string
 	Split     bool
-	Hunks     []wiki.DiffHunk
+	Hunks     []textdiff.Hunk
 	Rows      [][]SplitRow // per hunk, for the side-by-side view
 	Same      bool
 	Unified   string // URL of the unified view
@@ -28,7 +29,7 @@ type DiffView struct {
 // SplitRow is one row of a side-by-side diff: a line of the old version
 // and a line of the new, either possibly empty.
 type SplitRow struct {
-	Old, New       wiki.DiffLine
+	Old, New       textdiff.Line
 	HasOld, HasNew bool
 }
 
@@ -69,7 +70,7 @@ func (s *Server) handleDiff(c echo.Context) error {
 	base := "/-/diff/" + escapeName(p.Name()) + "?"
 	v.Unified = base + url.Values{"from": {from}, "to": {to}}.Encode()
 	v.SideBy = base + url.Values{"from": {from}, "to": {to}, "view": {"split"}}.Encode()
-	v.Hunks = s.differ.DiffText(a, b, 3)
+	v.Hunks = textdiff.Diff(a, b, 3)
 	v.Same = len(v.Hunks) == 0
 	if v.Split {
 		for _, h := range v.Hunks {
@@ -94,20 +95,20 @@ func (s *Server) versionAt(c echo.Context, commit string, p wiki.Path) ([]byte, 
 
 // splitRows pairs the deleted and inserted lines of each change so the
 // side-by-side view shows them next to each other.
-func splitRows(lines []wiki.DiffLine) []SplitRow {
+func splitRows(lines []textdiff.Line) []SplitRow {
 	var rows []SplitRow
 	for i := 0; i < len(lines); {
-		if lines[i].Op == wiki.DiffEqual {
+		if lines[i].Op == textdiff.Equal {
 			rows = append(rows, SplitRow{Old: lines[i], New: lines[i], HasOld: true, HasNew: true})
 			i++
 			continue
 		}
-		var dels, ins []wiki.DiffLine
-		for i < len(lines) && lines[i].Op == wiki.DiffDelete {
+		var dels, ins []textdiff.Line
+		for i < len(lines) && lines[i].Op == textdiff.Delete {
 			dels = append(dels, lines[i])
 			i++
 		}
-		for i < len(lines) && lines[i].Op == wiki.DiffInsert {
+		for i < len(lines) && lines[i].Op == textdiff.Insert {
 			ins = append(ins, lines[i])
 			i++
 		}

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -193,9 +192,6 @@ func (s *Server) handleEditPost(c echo.Context) error {
 		p += ".md"
 	}
 	content := normalizeNewlines(c.FormValue("content"))
-	if int64(len(content)) > s.cfg.MaxPageBytes {
-		return s.tooLarge()
-	}
 	req := wiki.SaveRequest{Path: p, Content: []byte(content), Base: c.FormValue("base"),
 		Message: strings.TrimSpace(c.FormValue("message")), Author: s.author(c.Request())}
 	res, err := s.editor.Save(c.Request().Context(), req)
@@ -234,18 +230,7 @@ func (s *Server) limitBody(c echo.Context, max int64) error {
 }
 
 func (s *Server) tooLarge() error {
-	return wiki.Errorf(wiki.ETOOLARGE, "The page is larger than %s; split it into several pages.", byteSize(s.cfg.MaxPageBytes))
-}
-
-// byteSize writes a size the way people say it.
-func byteSize(n int64) string {
-	switch {
-	case n >= 1<<20 && n%(1<<20) == 0:
-		return strconv.FormatInt(n>>20, 10) + " MiB"
-	case n >= 1<<10:
-		return strconv.FormatInt(n>>10, 10) + " KiB"
-	}
-	return strconv.FormatInt(n, 10) + " bytes"
+	return wiki.Errorf(wiki.ETOOLARGE, "The page is larger than %s; split it into several pages.", wiki.ByteSize(s.cfg.MaxPageBytes))
 }
 
 // normalizeNewlines turns the CRLF browsers send in form fields into LF.

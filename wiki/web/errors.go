@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"net/http"
 
@@ -14,12 +15,16 @@ var statusOf = map[string]int{
 	wiki.ECONFLICT:       http.StatusConflict,
 	wiki.EINTERNAL:       http.StatusInternalServerError,
 	wiki.EINVALID:        http.StatusBadRequest,
+	wiki.EDOCUMENT:       http.StatusUnprocessableEntity,
 	wiki.ENOTFOUND:       http.StatusNotFound,
 	wiki.ENOTIMPLEMENTED: http.StatusNotImplemented,
 	wiki.EUNAUTHORIZED:   http.StatusUnauthorized,
 	wiki.EFORBIDDEN:      http.StatusForbidden,
 	wiki.ETOOLARGE:       http.StatusRequestEntityTooLarge,
 	wiki.EUNAVAILABLE:    http.StatusServiceUnavailable,
+	wiki.ETHROTTLED:      http.StatusTooManyRequests,
+	wiki.EMISDIRECTED:    http.StatusMisdirectedRequest,
+	wiki.ETIMEOUT:        http.StatusRequestTimeout,
 }
 
 // ErrorView is the HTML error page.
@@ -29,6 +34,10 @@ type ErrorView struct {
 	Message   string
 	RequestID string
 }
+
+// statusClientClosed is what the log shows for a request whose client left
+// before the answer was ready.
+const statusClientClosed = 499
 
 // apiError is the JSON body of an error response.
 type apiError struct {
@@ -43,6 +52,13 @@ type apiError struct {
 // shown only as "Internal error."
 func (s *Server) handleError(err error, c echo.Context) {
 	if c.Response().Committed {
+		return
+	}
+	if c.Request().Context().Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
+		// The client went away while the answer was being made: nobody
+		// reads it (499 is nginx's "client closed request"), and it is no
+		// failure of the server.
+		_ = c.NoContent(statusClientClosed)
 		return
 	}
 	code, msg := wiki.ErrorCode(err), wiki.ErrorMessage(err)

@@ -149,7 +149,7 @@ func (s *Server) handleRevision(c echo.Context) error {
 	if err != nil {
 		return wiki.Errorf(wiki.ENOTFOUND, "The page %s did not exist at %s.", p.Name(), shortID(rev))
 	}
-	v, err := s.pageView(c, p, blob, s.catalog.Generation(), s.cfg.Now())
+	v, err := s.pageView(c, p, blob, s.cfg.Now())
 	if err != nil {
 		return err
 	}

@@ -13,18 +13,18 @@ import (
 )
 
 // opsRoutes registers the operational views built from front matter.
-func (s *Server) opsRoutes(e *echo.Echo) {
-	e.GET("/-/services", s.handleServices)
-	e.GET("/-/alerts/:name", s.handleAlert)
-	e.GET("/-/incidents/:id", s.handleIncident)
-	e.GET("/-/actions", s.handleActions)
-	e.GET("/-/actions.csv", s.handleActionsCSV)
-	e.GET("/-/api/actions", s.handleAPIActions)
-	e.PATCH("/-/api/actions/*", s.handleAPIActionPatch)
-	e.POST("/-/actions/*", s.handleActionPost)
-	e.GET("/-/reliability", s.handleReliability)
-	e.GET("/-/report", s.handleReport)
-	e.POST("/-/reviewed/*", s.handleReviewed)
+func (s *Server) opsRoutes(read, edit routeGroup) {
+	read.GET("/-/services", s.handleServices)
+	read.GET("/-/alerts/:name", s.handleAlert)
+	read.GET("/-/incidents/:id", s.handleIncident)
+	read.GET("/-/actions", s.handleActions)
+	read.GET("/-/actions.csv", s.handleActionsCSV)
+	read.GET("/-/api/actions", s.handleAPIActions)
+	edit.PATCH("/-/api/actions/*", s.handleAPIActionPatch)
+	edit.POST("/-/actions/*", s.handleActionPost)
+	read.GET("/-/reliability", s.handleReliability)
+	read.GET("/-/report", s.handleReport)
+	edit.POST("/-/reviewed/*", s.handleReviewed)
 }
 
 // PageLink is a page in a list.
@@ -82,8 +82,7 @@ func (s *Server) handleServices(c echo.Context) error {
 	g := s.catalog.Graph()
 	now := s.cfg.Now()
 	v := ServicesView{Layout: s.layout("Services")}
-	for _, name := range g.ServiceNames() {
-		n, _ := g.Service(name)
+	for _, n := range g.Services() {
 		row := ServiceRow{Name: n.Name, Runbooks: len(n.Runbooks), Postmortems: len(n.Postmortems)}
 		if n.Page != nil {
 			m := n.Page.Meta
@@ -96,7 +95,7 @@ func (s *Server) handleServices(c echo.Context) error {
 		for _, d := range n.Dependents {
 			row.Dependents = append(row.Dependents, s.serviceLink(g, d))
 		}
-		row.OpenActions = len(wiki.FilterActions(g.Actions, wiki.ActionFilter{Status: "open", Service: n.Name}, now))
+		row.OpenActions = len(wiki.FilterActions(g.ServiceActions(n), wiki.ActionFilter{Status: "open"}, now))
 		row.Incidents90d = len(wiki.ComputeReliability(n.Name, s.postmortems(n.Postmortems), now.Add(-90*24*time.Hour), now).Incidents)
 		v.Rows = append(v.Rows, row)
 	}
@@ -162,7 +161,7 @@ func (s *Server) handleIncident(c echo.Context) error {
 	if err != nil || strings.TrimSpace(id) == "" {
 		return wiki.Errorf(wiki.EINVALID, "The incident id is missing or malformed.")
 	}
-	return s.choose(c, "incident", id, s.catalog.Graph().Incidents[strings.ToLower(strings.TrimSpace(id))], "postmortem",
+	return s.choose(c, "incident", id, s.catalog.Graph().Incident(id), "postmortem",
 		url.Values{"template": {"postmortem"}, "incident": {id}})
 }
 

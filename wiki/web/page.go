@@ -88,16 +88,16 @@ func query(r *http.Request) string {
 }
 
 // servePage renders a page, from the page cache when nothing it shows has
-// changed: its blob, the set of files (links and tree), and the day (dated
-// warnings).
+// changed: its blob, where its links lead, what other pages say of it, the
+// folders its navigation lists, and the day (dated warnings). A commit
+// elsewhere leaves it cached.
 func (s *Server) servePage(c echo.Context, p wiki.Path) error {
 	pi, ok := s.catalog.Page(p)
 	if !ok {
 		return wiki.ErrNotFound
 	}
 	now := s.cfg.Now()
-	gen := s.catalog.Generation()
-	key := pageKey(string(p), pi.Blob, s.dependsOn(pi), strconv.FormatUint(gen, 10), now.UTC().Format(time.DateOnly), s.cfg.Version)
+	key := pageKey(string(p), pi.Blob, s.dependsOn(pi), now.UTC().Format(time.DateOnly), s.cfg.Version)
 	etag := `"` + key + `"`
 	h := c.Response().Header()
 	h.Set("ETag", etag)
@@ -107,7 +107,7 @@ func (s *Server) servePage(c echo.Context, p wiki.Path) error {
 	}
 	if c.QueryParam("merged") != "" {
 		// Said once, right after a save; never cached.
-		v, err := s.pageView(c, p, pi.Blob, gen, now)
+		v, err := s.pageView(c, p, pi.Blob, now)
 		if err != nil {
 			return err
 		}
@@ -115,14 +115,14 @@ func (s *Server) servePage(c echo.Context, p wiki.Path) error {
 		h.Del("ETag")
 		return s.html(c, http.StatusOK, "page", v)
 	}
-	if b, ok := s.pages.get(key); ok {
+	if b, ok := s.pages.Get(key); ok {
 		return c.HTMLBlob(http.StatusOK, b)
 	}
-	b, err := s.renderPage(c, pi, gen, now)
+	b, err := s.renderPage(c, pi, now)
 	if err != nil {
 		return err
 	}
-	s.pages.put(key, b)
+	s.pages.Put(key, b)
 	return c.HTMLBlob(http.StatusOK, b)
 }
 
@@ -136,8 +136,8 @@ func pageKey(parts ...string) string {
 }
 
 // renderPage builds the HTML of a page view.
-func (s *Server) renderPage(c echo.Context, pi *wiki.PageInfo, gen uint64, now time.Time) ([]byte, error) {
-	v, err := s.pageView(c, pi.Path, pi.Blob, gen, now)
+func (s *Server) renderPage(c echo.Context, pi *wiki.PageInfo, now time.Time) ([]byte, error) {
+	v, err := s.pageView(c, pi.Path, pi.Blob, now)
 	if err != nil {
 		return nil, err
 	}
@@ -146,13 +146,13 @@ func (s *Server) renderPage(c echo.Context, pi *wiki.PageInfo, gen uint64, now t
 
 // pageView reads and renders the page at p as stored in blob: the current
 // version, or an old revision.
-func (s *Server) pageView(c echo.Context, p wiki.Path, blob string, gen uint64, now time.Time) (PageView, error) {
+func (s *Server) pageView(c echo.Context, p wiki.Path, blob string, now time.Time) (PageView, error) {
 	content, err := s.store.ReadBlob(c.Request().Context(), blob)
 	if err != nil {
 		return PageView{}, fmt.Errorf("read %s: %w", p, err)
 	}
 	doc := wiki.ParseDocument(p, content)
-	res, err := s.renderer.Render(p, blob, gen, doc.Body, s.catalog)
+	res, err := s.renderer.Render(c.Request().Context(), p, blob, doc.Body, s.catalog)
 	if err != nil {
 		return PageView{}, fmt.Errorf("render %s: %w", p, err)
 	}
@@ -163,19 +163,16 @@ func (s *Server) pageView(c echo.Context, p wiki.Path, blob string, gen uint64, 
 	v.Facts = s.facts(doc, now)
 	v.Actions = actionRows(doc.Meta.ActionItems, now)
 	v.Extra = extraFields(doc.Meta.Extra)
-	v.Problems = append(append([]wiki.Problem(nil), doc.Problems...), doc.DatedProblems(now)...)
-	for _, b := range res.Broken {
-		v.Problems = append(v.Problems, wiki.Problem{Path: p, Line: b.Line + doc.BodyLine - 1, Severity: wiki.SeverityWarning,
-			Message: fmt.Sprintf("link to %q: no such page", b.Target)})
+	g := s.catalog.Graph()
+	if pi, ok := s.catalog.Page(p); ok && pi.Blob == blob {
+		v.Problems = wiki.Problems(doc, g.BrokenOf(p), now)
+	} else {
+		v.Problems = wiki.Problems(doc, s.catalog.Broken(doc), now) // an old revision
 	}
 	if res.ShowTOC {
 		v.TOC = res.TOC
 	}
-	g := s.catalog.RecentGraph()
-	if doc.Meta.Kind == wiki.KindService {
-		g = s.catalog.Graph() // its panel lists what others say of it
-	}
-	v.Backlinks = s.linkPages(g.Backlinks[p])
+	v.Backlinks = s.linkPages(g.Backlinks(p))
 	switch doc.Meta.Kind {
 	case wiki.KindService:
 		v.Service = s.servicePanel(g, doc.Meta.Name, now)
@@ -187,14 +184,37 @@ func (s *Server) pageView(c echo.Context, p wiki.Path, blob string, gen uint64, 
 
 // dependsOn fingerprints what a page shows of other pages, beyond its own
 // text and the set of files: the pages linking to it and, on a service's
-// page, everything about the service (for those few pages, any commit).
-// An edit elsewhere then leaves every other cached page valid.
+// page, the service's node, which the graph replaces with a new version
+// whenever a page it lists changes. An edit elsewhere then leaves every
+// other cached page valid.
 func (s *Server) dependsOn(pi *wiki.PageInfo) string {
-	if pi.Meta.Kind == wiki.KindService {
-		return s.catalog.Commit()
-	}
-	back := s.catalog.RecentGraph().Backlinks[pi.Path]
+	g := s.catalog.Graph()
 	var b strings.Builder
+	if pi.Meta.Kind == wiki.KindService {
+		if n, ok := g.Service(pi.Meta.Name); ok {
+			b.WriteString("service ")
+			b.WriteString(strconv.FormatUint(n.Version, 10))
+			b.WriteByte(0)
+		}
+	}
+	b.WriteString("links ")
+	if pi.Meta.Kind == wiki.KindTemplate {
+		// Templates take no part in the graph: any new or removed file
+		// may change where their links lead.
+		b.WriteString("files " + strconv.FormatUint(s.catalog.Generation(), 10))
+	} else {
+		b.WriteString(strconv.FormatUint(g.LinksVersion(pi.Path), 10))
+	}
+	b.WriteString(" tree")
+	for d := pi.Path.Dir(); ; d = d.Dir() {
+		b.WriteByte(' ')
+		b.WriteString(strconv.FormatUint(s.catalog.ListingVersion(d), 10))
+		if d == "" {
+			break
+		}
+	}
+	b.WriteByte(0)
+	back := g.Backlinks(pi.Path)
 	for _, p := range back {
 		b.WriteString(string(p))
 		b.WriteByte(0)
@@ -229,7 +249,7 @@ func (s *Server) servicePanel(g *wiki.Graph, name string, now time.Time) *Servic
 	for _, d := range n.Dependents {
 		sp.Dependents = append(sp.Dependents, s.serviceLink(g, d))
 	}
-	for _, a := range wiki.FilterActions(g.Actions, wiki.ActionFilter{Status: "open", Service: n.Name}, now) {
+	for _, a := range wiki.FilterActions(g.ServiceActions(n), wiki.ActionFilter{Status: "open"}, now) {
 		sp.OpenActions = append(sp.OpenActions, s.actionRow(a, now))
 	}
 	r := wiki.ComputeReliability(n.Name, s.postmortems(n.Postmortems), now.AddDate(-1, 0, 0), now)

@@ -12,6 +12,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -43,9 +44,22 @@ type Config struct {
 	// MaxUploadBytes an attachment (25 MiB when zero).
 	MaxPageBytes   int64
 	MaxUploadBytes int64
-	// ObserveRequest, when set, is told every request's route pattern,
-	// method, status and duration, for metrics.
+	// ObserveRequest, when set, is told every request's route pattern
+	// (or "unmatched"), method (a standard one, or "other"), status and
+	// duration, for metrics: clients cannot add label values.
 	ObserveRequest func(route, method string, status int, took time.Duration)
+	// BaseURL is the wiki's public address, such as
+	// "https://wiki.example.com"; "" when not set. Requests are answered
+	// for its host name, and absolute links use it.
+	BaseURL string
+	// ListenHost is the host of the address the server listens on; with
+	// no BaseURL, requests for it are answered too.
+	ListenHost string
+	// BodyTimeout is how long a request body may stall before it is cut
+	// off (0: never), and BodyMinRate the bytes per second it must average
+	// after the first BodyTimeout (0: any).
+	BodyTimeout time.Duration
+	BodyMinRate int64
 	// Metrics, when set, serves GET /metrics.
 	Metrics http.Handler
 }
@@ -63,11 +77,10 @@ type Deps struct {
 	Search   wiki.Searcher
 	Editor   *wiki.Editor
 	History  wiki.History
-	Differ   wiki.TextDiffer
 	// Auth identifies requests and Accounts signs people in; both nil
 	// (tests) means everyone may do everything.
-	Auth     wiki.Authenticator
-	Accounts wiki.Accounts
+	Auth     Authenticator
+	Accounts Accounts
 	// Git, when set, serves the repository over git's smart HTTP protocol
 	// at /wiki.git (clone and push); the footer then shows the clone URL.
 	Git http.Handler
@@ -83,17 +96,20 @@ type Server struct {
 	search   wiki.Searcher
 	editor   *wiki.Editor
 	history  wiki.History
-	differ   wiki.TextDiffer
-	auth     wiki.Authenticator
-	accounts wiki.Accounts
+	auth     Authenticator
+	accounts Accounts
 	git      http.Handler
 	handler  http.Handler
 
-	echo   *echo.Echo
-	tmpl   map[string]*template.Template
-	static *staticFiles
-	pages  *pageCache
-	log    *slog.Logger
+	echo *echo.Echo
+	base *url.URL
+	// patterns are the registered route patterns, the only route labels
+	// requests are observed with.
+	patterns map[string]bool
+	tmpl     map[string]*template.Template
+	static   *staticFiles
+	pages    *pageCache
+	log      *slog.Logger
 }
 
 // New returns a server over deps. It parses every template and refuses to
@@ -123,7 +139,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		}
 	}
 	s := &Server{cfg: cfg, store: deps.Store, catalog: deps.Catalog, follower: deps.Follower, renderer: deps.Renderer,
-		search: deps.Search, editor: deps.Editor, history: deps.History, differ: deps.Differ, auth: deps.Auth, accounts: deps.Accounts,
+		search: deps.Search, editor: deps.Editor, history: deps.History, auth: deps.Auth, accounts: deps.Accounts,
 		git: deps.Git, log: cfg.Log, pages: newPageCache(cfg.PageCacheBytes)}
 	var err error
 	extra := map[string][]byte{"highlight.css": []byte(markdown.HighlightCSS("", ""))}
@@ -137,12 +153,29 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	s.echo.HideBanner = true
 	s.echo.HidePort = true
 	s.echo.HTTPErrorHandler = s.handleError
-	s.echo.Use(s.requestLog, securityHeaders, refuseCrossOrigin, s.authorize)
+	if cfg.BaseURL != "" {
+		if s.base, err = url.Parse(cfg.BaseURL); err != nil || s.base.Host == "" {
+			return nil, fmt.Errorf("base URL %q is not an absolute URL", cfg.BaseURL)
+		}
+		s.base = &url.URL{Scheme: s.base.Scheme, Host: s.base.Host}
+	}
+	s.echo.Use(s.requestLog, securityHeaders, s.checkHost, s.limitBodyRate, refuseCrossOrigin, s.identify)
 	s.routes()
+	s.patterns = map[string]bool{}
+	for _, r := range s.echo.Routes() {
+		s.patterns[r.Path] = true
+	}
 	// Browsers send Origin and Sec-Fetch-Site with every request; a write
 	// that comes from another site is refused before any handler runs.
 	// Scripts send neither and are let through (they authenticate instead).
 	csrf := http.NewCrossOriginProtection()
+	if s.base != nil {
+		// Behind a proxy that does not pass the Host on, the browser's
+		// Origin is the public address, not the Host the wiki sees.
+		if err := csrf.AddTrustedOrigin(s.base.String()); err != nil {
+			return nil, fmt.Errorf("base URL %q: %w", cfg.BaseURL, err)
+		}
+	}
 	csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.echo.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), crossOriginKey{}, true)))
 	}))
@@ -167,56 +200,93 @@ func refuseCrossOrigin(next echo.HandlerFunc) echo.HandlerFunc {
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
 
-// routes registers every route; the server's own live under /-/, so every
-// other path is free for content.
+// routes registers every route with the role it needs: none for health,
+// metrics, assets and signing in; reading for everything that only shows;
+// editing for everything that changes the wiki. The server's own routes
+// live under /-/, so every other path is free for content.
 func (s *Server) routes() {
-	e := s.echo
-	e.GET("/healthz", s.handleHealthz)
+	open := routeGroup{e: s.echo}
+	read := routeGroup{e: s.echo, mw: []echo.MiddlewareFunc{s.require(wiki.RoleReader)}}
+	edit := routeGroup{e: s.echo, mw: []echo.MiddlewareFunc{s.require(wiki.RoleEditor)}}
+
+	open.GET("/healthz", s.handleHealthz)
 	if s.cfg.Metrics != nil {
-		e.GET("/metrics", echo.WrapHandler(s.cfg.Metrics))
+		open.GET("/metrics", echo.WrapHandler(s.cfg.Metrics))
 	}
-	e.GET("/readyz", s.handleReadyz)
-	e.GET(staticPrefix+"*", s.handleStatic)
-	e.GET("/-/search", s.handleSearch)
-	e.GET("/-/changes", s.handleChanges)
-	e.GET("/-/opensearch.xml", s.handleOpenSearch)
-	e.GET("/-/api/search", s.handleAPISearch)
-	e.GET("/-/api/pages/*", s.handleAPIPage)
-	e.PUT("/-/api/pages/*", s.handleAPISave)
-	e.DELETE("/-/api/pages/*", s.handleAPIDelete)
-	e.POST("/-/api/move/*", s.handleAPIMove)
-	e.POST("/-/api/preview", s.handleAPIPreview)
-	e.POST("/-/api/attachments/*", s.handleAPIAttach)
-	e.GET("/-/api/history/*", s.handleAPIHistory)
-	e.GET("/-/edit/*", s.handleEdit)
-	e.POST("/-/edit/*", s.handleEditPost)
-	e.GET("/-/new", s.handleNew)
-	e.POST("/-/new", s.handleEditPost)
-	e.POST("/-/delete/*", s.handleDeletePost)
-	e.POST("/-/move/*", s.handleMovePost)
-	e.GET("/-/history/*", s.handleHistory)
-	e.GET("/-/revision/*", s.handleRevision)
-	e.GET("/-/diff/*", s.handleDiff)
-	e.POST("/-/restore/*", s.handleRestore)
-	e.GET("/-/changes.atom", s.handleChangesAtom)
-	s.opsRoutes(e)
-	e.GET("/-/signin", s.handleSignin)
-	e.POST("/-/signin", s.handleSignin)
-	e.POST("/-/signout", s.handleSignout)
-	e.GET("/-/account", s.handleAccount)
-	e.POST("/-/account/tokens", s.handleAccount)
-	e.POST("/-/account/tokens/revoke", s.handleAccount)
+	open.GET("/readyz", s.handleReadyz)
+	open.GET(staticPrefix+"*", s.handleStatic)
+	open.GET("/-/opensearch.xml", s.handleOpenSearch)
+	open.GET("/-/signin", s.handleSignin)
+	open.POST("/-/signin", s.handleSignin)
+	open.POST("/-/signout", s.handleSignout)
+
+	read.GET("/-/search", s.handleSearch)
+	read.GET("/-/api/search", s.handleAPISearch)
+	read.GET("/-/changes", s.handleChanges)
+	read.GET("/-/changes.atom", s.handleChangesAtom)
+	read.GET("/-/account", s.handleAccount)
+	read.POST("/-/account/tokens", s.handleAccount)
+	read.POST("/-/account/tokens/revoke", s.handleAccount)
+	s.editRoutes(read, edit)
+	s.opsRoutes(read, edit)
 	if s.git != nil {
-		// Authorised like every other route (a push needs an editor);
-		// the git handler answers everything under /wiki.git itself.
-		e.Any("/wiki.git", echo.WrapHandler(s.git))
-		e.Any("/wiki.git/*", echo.WrapHandler(s.git))
+		// Cloning and fetching need a reader, pushing an editor; the git
+		// handler answers everything under /wiki.git itself.
+		git := echo.WrapHandler(s.git)
+		read.Any("/wiki.git", git)
+		read.GET("/wiki.git/info/refs", func(c echo.Context) error {
+			if c.QueryParam("service") == "git-receive-pack" {
+				if err := s.check(c, wiki.RoleEditor); err != nil {
+					return err
+				}
+			}
+			return git(c)
+		})
+		edit.POST("/wiki.git/git-receive-pack", git)
+		read.Any("/wiki.git/*", git)
 	}
-	e.Any("/-/*", func(echo.Context) error {
+	read.Any("/-/*", func(echo.Context) error {
 		return wiki.Errorf(wiki.ENOTFOUND, "There is no such page in the wiki's own pages.")
 	})
-	e.GET("/*", s.handleContent)
-	e.HEAD("/*", s.handleContent)
+	read.GET("/*", s.handleContent)
+	read.HEAD("/*", s.handleContent)
+}
+
+// routeGroup registers routes guarded by the same middleware: the role they
+// need. (echo's Group would also answer every other path below its
+// prefix, which for the root prefix hides the content routes.)
+type routeGroup struct {
+	e  *echo.Echo
+	mw []echo.MiddlewareFunc
+}
+
+func (g routeGroup) GET(path string, h echo.HandlerFunc)    { g.e.GET(path, h, g.mw...) }
+func (g routeGroup) HEAD(path string, h echo.HandlerFunc)   { g.e.HEAD(path, h, g.mw...) }
+func (g routeGroup) POST(path string, h echo.HandlerFunc)   { g.e.POST(path, h, g.mw...) }
+func (g routeGroup) PUT(path string, h echo.HandlerFunc)    { g.e.PUT(path, h, g.mw...) }
+func (g routeGroup) PATCH(path string, h echo.HandlerFunc)  { g.e.PATCH(path, h, g.mw...) }
+func (g routeGroup) DELETE(path string, h echo.HandlerFunc) { g.e.DELETE(path, h, g.mw...) }
+func (g routeGroup) Any(path string, h echo.HandlerFunc)    { g.e.Any(path, h, g.mw...) }
+
+// editRoutes registers pages, their editor, history and the page API.
+func (s *Server) editRoutes(read, edit routeGroup) {
+	read.GET("/-/api/pages/*", s.handleAPIPage)
+	edit.PUT("/-/api/pages/*", s.handleAPISave)
+	edit.DELETE("/-/api/pages/*", s.handleAPIDelete)
+	edit.POST("/-/api/move/*", s.handleAPIMove)
+	read.POST("/-/api/preview", s.handleAPIPreview) // renders, changes nothing
+	edit.POST("/-/api/attachments/*", s.handleAPIAttach)
+	read.GET("/-/api/history/*", s.handleAPIHistory)
+	read.GET("/-/edit/*", s.handleEdit)
+	edit.POST("/-/edit/*", s.handleEditPost)
+	read.GET("/-/new", s.handleNew)
+	edit.POST("/-/new", s.handleEditPost)
+	edit.POST("/-/delete/*", s.handleDeletePost)
+	edit.POST("/-/move/*", s.handleMovePost)
+	read.GET("/-/history/*", s.handleHistory)
+	read.GET("/-/revision/*", s.handleRevision)
+	read.GET("/-/diff/*", s.handleDiff)
+	edit.POST("/-/restore/*", s.handleRestore)
 }
 
 // handleStatic serves GET /-/static/*.

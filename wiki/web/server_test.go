@@ -15,6 +15,7 @@ import (
 	"github.com/opswiki/opswiki/wiki"
 	"github.com/opswiki/opswiki/wiki/gitstore"
 	"github.com/opswiki/opswiki/wiki/markdown"
+	"github.com/opswiki/opswiki/wiki/textdiff"
 	"github.com/opswiki/opswiki/wiki/web"
 )
 
@@ -35,6 +36,14 @@ func (f fakeSearch) Search(ctx context.Context, req wiki.SearchRequest) (*wiki.S
 
 // MustServer returns a test server over a new repository with files.
 func MustServer(tb testing.TB, files map[string]string) *httptest.Server {
+	tb.Helper()
+	ts, _ := MustServerWith(tb, files, nil)
+	return ts
+}
+
+// MustServerWith is MustServer with changes to the configuration and the
+// parts; it also returns the server itself.
+func MustServerWith(tb testing.TB, files map[string]string, configure func(*web.Config, *web.Deps)) (*httptest.Server, *web.Server) {
 	tb.Helper()
 	store, err := gitstore.OpenOrInit(filepath.Join(tb.TempDir(), "wiki.git"))
 	if err != nil {
@@ -61,15 +70,19 @@ func MustServer(tb testing.TB, files map[string]string) *httptest.Server {
 		tb.Fatal(err)
 	}
 	now := func() time.Time { return time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC) }
-	s, err := web.New(web.Config{Templates: templates.FS, Static: static.FS, Log: log, Now: now, MaxPageBytes: 4096, MaxUploadBytes: 4096},
-		web.Deps{Store: store, Catalog: cat, Follower: f, Renderer: markdown.New(markdown.Options{ReservedIDs: web.ReservedIDs}),
-			Search: fakeSearch{cat}, Editor: wiki.NewEditor(store, store, f, cat), History: history, Differ: store})
+	cfg := web.Config{Templates: templates.FS, Static: static.FS, Log: log, Now: now, MaxPageBytes: 4096, MaxUploadBytes: 4096}
+	deps := web.Deps{Store: store, Catalog: cat, Follower: f, Renderer: markdown.New(markdown.Options{ReservedIDs: web.ReservedIDs}),
+		Search: fakeSearch{cat}, Editor: wiki.NewEditor(store, textdiff.Merger{Markers: textdiff.Markers{Yours: wiki.MarkerYours, Sep: wiki.MarkerSep, Theirs: wiki.MarkerTheirs}}, f, cat, wiki.Gate{MaxPageBytes: 4096, MaxFileBytes: 4096}), History: history}
+	if configure != nil {
+		configure(&cfg, &deps)
+	}
+	s, err := web.New(cfg, deps)
 	if err != nil {
 		tb.Fatal(err)
 	}
 	ts := httptest.NewServer(s)
 	tb.Cleanup(ts.Close)
-	return ts
+	return ts, s
 }
 
 func get(tb testing.TB, ts *httptest.Server, method, path string, header ...string) (*http.Response, string) {
