@@ -1,7 +1,6 @@
 package main_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -9,7 +8,6 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sort"
 	"sync"
@@ -17,13 +15,14 @@ import (
 	"time"
 
 	main "github.com/opswiki/opswiki/cmd/opswiki"
+	"github.com/opswiki/opswiki/wiki/wikitest"
 )
 
 // The benchmarks share one generated wiki of 10,000 pages and 3,000
 // commits (SPEC §9), built once per run with git fast-import.
 const (
-	benchPages   = 10000
-	benchCommits = 3000
+	benchPages   = wikitest.Pages
+	benchCommits = wikitest.Commits
 )
 
 var (
@@ -58,7 +57,7 @@ func benchWiki(b *testing.B) (source, data string) {
 			benchSource = filepath.Join(root, "source")
 			benchData = filepath.Join(root, "data")
 		}
-		if benchErr = generateWiki(benchSource, benchPages, benchCommits); benchErr != nil {
+		if benchErr = wikitest.GenerateWiki(benchSource, benchPages, benchCommits); benchErr != nil {
 			return
 		}
 		cfg := main.DefaultConfig()
@@ -85,83 +84,13 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
+// The vocabulary of the generated wiki, for benchmarks that build queries.
 var (
-	services = []string{"checkout", "payments", "search", "auth", "catalog", "cart", "ledger", "notifications", "gateway", "inventory"}
-	errCodes = []string{"ERR_CONN_RESET", "0x80070005", "E1234", "ECONNREFUSED", "ERR_POOL_TIMEOUT", "OOMKilled", "SIGSEGV"}
-	words    = []string{"latency", "replica", "queue", "backlog", "saturation", "shard", "leader", "election", "timeout", "retry",
-		"throttle", "certificate", "rotation", "deploy", "rollback", "canary", "quota", "disk", "memory", "connection", "pool",
-		"upstream", "downstream", "cache", "eviction", "compaction", "index", "partition", "consumer", "producer", "lag"}
+	services   = wikitest.Services
+	errCodes   = wikitest.ErrCodes
+	words      = wikitest.Words
+	capitalize = wikitest.Capitalize
 )
-
-// generatePage writes one realistic page of the given kind, about 2-4 KB.
-func generatePage(r *rand.Rand, i int) (string, []byte) {
-	svc := services[i%len(services)]
-	sentence := func() string {
-		var buf bytes.Buffer
-		for j := range 12 + r.IntN(10) {
-			if j > 0 {
-				buf.WriteByte(' ')
-			}
-			buf.WriteString(words[r.IntN(len(words))])
-		}
-		return buf.String() + "."
-	}
-	var b bytes.Buffer
-	switch i % 4 {
-	case 0, 1:
-		alert := fmt.Sprintf("%sHigh%sRate%d", capitalize(svc), capitalize(words[i%len(words)]), i)
-		fmt.Fprintf(&b, "---\nalerts: [%s]\nservices: [%s]\nseverity: critical\nowner: team-%s\nlast_reviewed: 2026-09-01\n---\n", alert, svc, svc)
-		fmt.Fprintf(&b, "# %s\n\n## Meaning\n\n%s %s\n\n## Impact\n\n%s\n\n## Diagnosis\n\n", alert, sentence(), sentence(), sentence())
-		fmt.Fprintf(&b, "```bash\nkubectl -n %s logs deploy/%s | grep %s\npsql -c 'select * from pg_stat_activity where wait_event is not null'\n```\n\n", svc, svc, errCodes[i%len(errCodes)])
-		fmt.Fprintf(&b, "| check | command |\n|---|---|\n| pods | `kubectl get pods -n %s` |\n| errors | `grep %s` |\n\n", svc, errCodes[i%len(errCodes)])
-		fmt.Fprintf(&b, "## Mitigation\n\n1. %s\n2. %s\n3. See [[services/%s]].\n\n## Escalation\n\n%s\n", sentence(), sentence(), svc, sentence())
-		return fmt.Sprintf("runbooks/%s/%s.md", svc, alert), b.Bytes()
-	case 2:
-		fmt.Fprintf(&b, "---\nincident: INC-%d\nstatus: published\nseverity: SEV%d\nservices: [%s]\nstarted: 2026-%02d-%02dT09:00:00Z\ndetected: 2026-%02d-%02dT09:12:00Z\nresolved: 2026-%02d-%02dT11:30:00Z\n",
-			i, 1+i%3, svc, 1+i%12, 1+i%28, 1+i%12, 1+i%28, 1+i%12, 1+i%28)
-		fmt.Fprintf(&b, "action_items:\n  - {id: AI-1, title: Add an alert on %s, owner: team-%s, status: open, due: 2026-12-01}\n---\n", words[i%len(words)], svc)
-		fmt.Fprintf(&b, "# INC-%d: %s %s\n\n## Summary\n\n%s %s\n\n## Timeline\n\n| time | event |\n|---|---|\n| 09:00 | %s |\n| 09:12 | %s |\n\n", i, svc, words[i%len(words)], sentence(), sentence(), sentence(), sentence())
-		fmt.Fprintf(&b, "## Root causes\n\n%s Error %s appeared in the logs.\n\n## What went well\n\n- %s\n- %s\n", sentence(), errCodes[i%len(errCodes)], sentence(), sentence())
-		return fmt.Sprintf("postmortems/2026/inc-%d-%s.md", i, svc), b.Bytes()
-	default:
-		fmt.Fprintf(&b, "# %s notes %d\n\n%s %s %s\n\n## Details\n\n%s\n\n```yaml\nreplicas: %d\nservice: %s\n```\n\n%s\n", capitalize(svc), i, sentence(), sentence(), sentence(), sentence(), i%7, svc, sentence())
-		return fmt.Sprintf("docs/%s/notes-%d.md", svc, i), b.Bytes()
-	}
-}
-
-func capitalize(s string) string { return string(s[0]-32) + s[1:] }
-
-// generateWiki writes a repository of pages pages over commits commits:
-// pages are added in order, and later commits edit earlier pages.
-func generateWiki(dir string, pages, commits int) error {
-	if out, err := exec.Command("git", "init", "-q", "--bare", "-b", "main", dir).CombinedOutput(); err != nil {
-		return fmt.Errorf("git init: %v: %s", err, out)
-	}
-	r := rand.New(rand.NewPCG(7, 11))
-	var stream bytes.Buffer
-	perCommit := (pages + commits - 1) / commits
-	next := 0
-	for c := range commits {
-		msg := fmt.Sprintf("Change %d", c)
-		fmt.Fprintf(&stream, "commit refs/heads/main\ncommitter Ops <ops@example.com> %d +0000\ndata %d\n%s\n", 1750000000+c*600, len(msg), msg)
-		for range perCommit {
-			i := next
-			if next >= pages {
-				i = r.IntN(pages)
-			}
-			next++
-			path, content := generatePage(r, i)
-			fmt.Fprintf(&stream, "M 100644 inline %s\ndata %d\n%s\n", path, len(content), content)
-		}
-	}
-	cmd := exec.Command("git", "fast-import", "--quiet")
-	cmd.Dir = dir
-	cmd.Stdin = &stream
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("fast-import: %v: %s", err, out)
-	}
-	return nil
-}
 
 // BenchmarkStartup measures how long the server takes to serve pages on
 // the 10,000-page wiki: with an existing index, and with none (it serves at
@@ -245,15 +174,7 @@ func load(b *testing.B, s *Server, paths []string, headers map[string]string) {
 }
 
 // benchPaths returns the URLs of n pages of the generated wiki.
-func benchPaths(n int) []string {
-	r := rand.New(rand.NewPCG(3, 5))
-	var out []string
-	for len(out) < n {
-		path, _ := generatePage(r, r.IntN(benchPages))
-		out = append(out, "/"+path[:len(path)-3])
-	}
-	return out
-}
+func benchPaths(n int) []string { return wikitest.Paths(n, benchPages) }
 
 // BenchmarkPageView measures warm page views over HTTP with 64 clients.
 func BenchmarkPageView(b *testing.B) {
