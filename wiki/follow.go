@@ -20,6 +20,11 @@ type Follower struct {
 	log      *slog.Logger
 	interval time.Duration
 
+	// pollMu orders the reads of main: Sync reads it from every save's
+	// goroutine, and a read that took longer than a later one must not
+	// set the head back to the older commit.
+	pollMu sync.Mutex
+
 	mu      sync.Mutex
 	head    string
 	seq     uint64 // increments each time a new head is observed
@@ -105,6 +110,8 @@ func (f *Follower) Notify() {
 
 // poll reads main and, when it moved, wakes every view.
 func (f *Follower) poll(ctx context.Context) (uint64, error) {
+	f.pollMu.Lock()
+	defer f.pollMu.Unlock()
 	head, err := f.store.Head(ctx)
 	if errors.Is(err, ErrEmpty) {
 		head, err = "", nil

@@ -3,7 +3,9 @@ package wiki_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -151,6 +153,71 @@ func TestFollowerRebuildsUnknownCommit(t *testing.T) {
 	mustSync(t, f)
 	if len(rec.updates) != 1 || rec.updates[0].From != "" {
 		t.Fatalf("updates = %+v, want one rebuild", rec.updates)
+	}
+}
+
+// slowHead is a store whose reads of main take a while after the ref
+// was read, as a read does when the goroutine is descheduled.
+type slowHead struct{ wiki.Store }
+
+func (s slowHead) Head(ctx context.Context) (string, error) {
+	h, err := s.Store.Head(ctx)
+	time.Sleep(time.Duration(rand.IntN(300)) * time.Microsecond)
+	return h, err
+}
+
+// Saves call Sync concurrently, each reading main: the follower must never
+// move its views back to an older commit than one it already reached (a
+// view would then rebuild from the root, the history index seconds long).
+func TestFollowerHeadNeverMovesBack(t *testing.T) {
+	s := MustStore(t, map[string]string{"a.md": "# A"})
+	head, err := s.Head(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	order := map[string]int{head: 0}
+	rec := &recorder{}
+	f := MustFollow(t, slowHead{s}, rec)
+	mustSync(t, f)
+
+	const commits, syncers = 60, 8
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	for range syncers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-done:
+					return
+				default:
+				}
+				if err := f.Sync(context.Background()); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	for i := 1; i <= commits; i++ {
+		c := MustCommitFiles(t, s, map[string]string{"a.md": fmt.Sprintf("# A %d", i)})
+		order[c.ID] = i
+		time.Sleep(time.Duration(rand.IntN(200)) * time.Microsecond)
+	}
+	close(done)
+	wg.Wait()
+	mustSync(t, f)
+
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	if last := rec.updates[len(rec.updates)-1].To; order[last] != commits {
+		t.Fatalf("view ends at commit %d, want %d", order[last], commits)
+	}
+	for _, u := range rec.updates[1:] {
+		if order[u.To] <= order[u.From] {
+			t.Fatalf("view moved from commit %d back to commit %d", order[u.From], order[u.To])
+		}
 	}
 }
 

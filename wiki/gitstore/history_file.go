@@ -58,10 +58,14 @@ func (h *History) Save() error {
 	}
 	h.saveMu.Lock()
 	defer h.saveMu.Unlock()
+	// The index grows in place as commits arrive; write a copy, so the
+	// follower never waits for the disk (a slow fsync under load would
+	// hold up every save waiting for the history).
 	h.mu.RLock()
-	n := len(ix.commits)
-	err := writeFileAtomic(h.file, func(w io.Writer) error { return ix.write(w) })
+	snap := ix.snapshot()
 	h.mu.RUnlock()
+	n := len(snap.commits)
+	err := writeFileAtomic(h.file, func(w io.Writer) error { return snap.write(w) })
 	if err != nil {
 		return fmt.Errorf("save history index: %w", err)
 	}
@@ -85,6 +89,17 @@ func (h *History) saveSoon() {
 			}
 		}()
 	}
+}
+
+// snapshot returns a copy of the index as it is now that later commits do
+// not change: extend only appends, beyond the lengths copied here.
+func (ix *historyIndex) snapshot() *historyIndex {
+	cp := &historyIndex{head: ix.head, commits: ix.commits[:len(ix.commits):len(ix.commits)],
+		paths: make(map[wiki.Path][]pathRev, len(ix.paths))}
+	for p, revs := range ix.paths {
+		cp.paths[p] = revs[:len(revs):len(revs)]
+	}
+	return cp
 }
 
 // write encodes the index: the commits of the first-parent line, oldest

@@ -1,6 +1,7 @@
 package gitstore_test
 
 import (
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -94,4 +95,46 @@ func TestHistoryFile(t *testing.T) {
 			t.Fatalf("the index of another repository was used, at %s", got.Commit())
 		}
 	})
+}
+
+// TestHistorySaveWhileApplying writes the file while commits arrive, as
+// the server does under load: neither waits for the other, and what is
+// read back is the index as it was at some commit (run with -race).
+func TestHistorySaveWhileApplying(t *testing.T) {
+	s, _ := MustOpen(t)
+	MustCommit(t, s, "", "first", put("a.md", "a0"))
+	file := filepath.Join(t.TempDir(), "history.idx")
+	log := slog.New(slog.DiscardHandler)
+	h := gitstore.OpenHistory(s, file, log)
+	from := MustHead(t, s)
+	MustApply(t, h, "", from)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := range 40 {
+			MustCommit(t, s, "", "more", put(fmt.Sprintf("p%d.md", i%7), fmt.Sprint(i)))
+			to := MustHead(t, s)
+			MustApply(t, h, from, to)
+			from = to
+		}
+	}()
+	for saving := true; saving; {
+		select {
+		case <-done:
+			saving = false
+		default:
+		}
+		if err := h.Save(); err != nil {
+			t.Fatal(err)
+		}
+		back := gitstore.OpenHistory(s, file, log)
+		if back.Commit() == "" {
+			t.Fatal("a file saved while commits arrived does not read back")
+		}
+	}
+	if err := h.Save(); err != nil {
+		t.Fatal(err)
+	}
+	back := gitstore.OpenHistory(s, file, log)
+	sameHistory(t, back, h, []string{"a.md", "p0.md", "p3.md", "p6.md"})
 }
