@@ -175,7 +175,7 @@ func openExisting(dir string) (idx bleve.Index, commit string, err error) {
 			idx, commit, err = nil, "", fmt.Errorf("open search index: panic: %v", r)
 		}
 	}()
-	idx, err = bleve.OpenUsing(dir, map[string]interface{}{"bolt_timeout": lockTimeout})
+	idx, err = bleve.OpenUsing(dir, bleveConfig())
 	if err != nil {
 		if lerr := probeLock(dir); lerr != nil {
 			return nil, "", lerr // held by another process: not ours to remove
@@ -232,10 +232,26 @@ func isEmptyDir(dir string) (bool, error) {
 	return errors.Is(err, io.EOF), nil
 }
 
+// bleveConfig is how the index runs. A batch is searchable once Batch
+// returns, and written to disk by the persister afterwards (unsafe_batch):
+// the index is derived data, and the commit it reflects is recorded in the
+// same batch as its pages, so after a crash it is at an older commit and
+// the follower applies what came since. A save, which waits until it is
+// searchable, then never waits for the index's fsync, and the persister,
+// napping briefly, merges the small segments of many saves in memory
+// before writing one, instead of writing and merging one file per save.
+// Close still writes everything (flush).
+func bleveConfig() map[string]interface{} {
+	return map[string]interface{}{
+		"bolt_timeout":           lockTimeout,
+		"unsafe_batch":           true,
+		"scorchPersisterOptions": map[string]interface{}{"PersisterNapTimeMSec": 200},
+	}
+}
+
 // create makes a new empty index at dir recording the mapping version.
 func create(dir string) (bleve.Index, error) {
-	idx, err := bleve.NewUsing(dir, newMapping(), scorch.Name, bleve.Config.DefaultKVStore,
-		map[string]interface{}{"bolt_timeout": lockTimeout})
+	idx, err := bleve.NewUsing(dir, newMapping(), scorch.Name, bleve.Config.DefaultKVStore, bleveConfig())
 	if err != nil {
 		return nil, fmt.Errorf("create search index %s: %w", dir, err)
 	}
