@@ -62,7 +62,7 @@ func (b *bench) phaseSearchKinds(ctx context.Context) error {
 			Target: "≥ 1,000 queries/s", Met: met(par.Metrics["queries/s"] >= 1000), Reproduce: g.Command()})
 	}
 	if mem, ok := find(lines, "BenchmarkSearch/memory"); ok {
-		b.add(Row{What: "search index of 10,000 pages in memory (test process)",
+		b.add(Row{What: "search index of 10,000 pages in memory after every kind of query (the test process that also generated and indexed them; no memory limit)",
 			Figure: fmt.Sprintf("%s MB resident, %s MB heap", num(mem.Metrics["MB-RSS"], 0), num(mem.Metrics["MB-heap"], 0)), Reproduce: g.Command()})
 	}
 	b.results["search-kinds"] = lines
