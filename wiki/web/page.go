@@ -122,7 +122,7 @@ func (s *Server) servePage(c echo.Context, p wiki.Path) error {
 	if err != nil {
 		return err
 	}
-	s.pages.Put(key, b)
+	s.pages.Put(string(p), key, b)
 	return c.HTMLBlob(http.StatusOK, b)
 }
 
