@@ -9,8 +9,9 @@ import (
 // mappingVersion names the mapping, analyzers and segment layout this code
 // writes. An index recorded with another version is discarded and rebuilt
 // from git on Open, so bump it whenever mapping.go, analyzer.go or
-// docValuesChunk changes.
-const mappingVersion = "opswiki-search-4"
+// docValuesChunk changes, or what a page's fields are made of (its kind,
+// inferred from folders and sections, decides its alert names).
+const mappingVersion = "opswiki-search-5"
 
 // docValuesChunk is how many pages share one compressed block of doc values
 // (zap's default is 1024). Facet counting decompresses a whole block for

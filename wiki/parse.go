@@ -2,6 +2,8 @@ package wiki
 
 import (
 	"bytes"
+	"slices"
+	"strings"
 )
 
 // ParseDocument parses a page file: front matter into Meta, the body into
@@ -59,11 +61,15 @@ func cutLine(b []byte) (line, rest []byte, found bool) {
 	return b, nil, false
 }
 
-// resolveKindAndTitle applies the fallbacks of SPEC §3: kind from the top
-// folder, title from the first level-one heading, then the file name.
+// resolveKindAndTitle applies the fallbacks of SPEC §3: kind from the
+// folders and then the shape of the page, title from the first level-one
+// heading, then the file name.
 func resolveKindAndTitle(d *Document) {
 	if d.Meta.Kind == "" {
 		d.Meta.Kind = KindFromPath(d.Path)
+		if d.Meta.Kind == KindPage && d.Path.Top() != "templates" && hasRunbookShape(d.Headings) {
+			d.Meta.Kind = KindRunbook
+		}
 	}
 	if d.Path.Top() == "templates" && !d.Path.IsIndex() {
 		// A template declares the kind of the pages made from it; it is not
@@ -87,19 +93,76 @@ func resolveKindAndTitle(d *Document) {
 	}
 }
 
-// KindFromPath returns the kind a page has when its front matter names none.
+// Folders whose pages are runbooks or postmortems, at any depth, as teams
+// name them: OpenShift keeps its runbooks in alerts/<operator>/, others in
+// playbooks/ or sops/ (standard operating procedures), postmortems in
+// incidents/ or retros/.
+var (
+	runbookFolders    = []string{"runbooks", "runbook", "alerts", "playbooks", "sops"}
+	postmortemFolders = []string{"postmortems", "postmortem", "post-mortems", "incidents", "retros"}
+)
+
+// KindFromPath returns the kind a page has when its front matter names
+// none, by its folders: the top folder services/ or templates/, or the
+// nearest folder at any depth named as runbooks or postmortems are (see
+// runbookFolders), compared without regard to letter case.
 func KindFromPath(p Path) string {
 	switch p.Top() {
-	case "runbooks":
-		return KindRunbook
 	case "services":
 		return KindService
-	case "postmortems":
-		return KindPostmortem
 	case "templates":
 		return KindTemplate
 	}
+	dirs := strings.Split(string(p.Dir()), "/")
+	for i := len(dirs) - 1; i >= 0; i-- {
+		switch dir := strings.ToLower(dirs[i]); {
+		case slices.Contains(runbookFolders, dir):
+			return KindRunbook
+		case slices.Contains(postmortemFolders, dir):
+			return KindPostmortem
+		}
+	}
 	return KindPage
+}
+
+// The sections of a runbook (as the prometheus-operator and OpenShift
+// runbooks name them): a page with headings from two of these groups has
+// the runbook's shape, unless it also has a section only a postmortem has.
+var (
+	runbookSections = [][]string{
+		{"meaning", "overview"},
+		{"impact"},
+		{"diagnosis"},
+		{"mitigation", "resolution", "remediation"},
+	}
+	postmortemSections = []string{"timeline", "root cause", "root causes", "contributing factors", "lessons learned", "action items", "what went wrong"}
+)
+
+// hasRunbookShape reports whether headings name sections of at least two
+// groups of runbookSections ("## Impact", "## Mitigation:", "## 3.
+// Diagnosis") and none of postmortemSections.
+func hasRunbookShape(hs []Heading) bool {
+	seen := 0
+	for _, h := range hs {
+		if h.Level < 2 {
+			continue
+		}
+		t := strings.ToLower(strings.TrimRight(strings.TrimSpace(h.Text), ":."))
+		t = strings.TrimSpace(strings.TrimLeft(t, "0123456789.)"))
+		if slices.Contains(postmortemSections, t) {
+			return false
+		}
+		for i, group := range runbookSections {
+			if slices.Contains(group, t) {
+				seen |= 1 << i
+			}
+		}
+	}
+	n := 0
+	for ; seen > 0; seen &= seen - 1 {
+		n++
+	}
+	return n >= 2
 }
 
 func serviceNameFromPath(p Path) string {

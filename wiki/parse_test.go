@@ -148,3 +148,30 @@ func TestParseDocumentProblems(t *testing.T) {
 		})
 	}
 }
+
+// A page without a kind in a folder no rule names is a runbook when its
+// sections are a runbook's, as in repositories that keep runbooks beside
+// other docs.
+func TestKindFromRunbookShape(t *testing.T) {
+	for _, tt := range []struct {
+		name, path, content, kind string
+	}{
+		{"MeaningImpact", "docs/db/DiskFull.md", "# DiskFull\n\n## Meaning\n\nx\n\n## Impact\n\ny\n", wiki.KindRunbook},
+		{"NumberedAndColon", "docs/db.md", "# DB\n\n### 1. Diagnosis:\n\nx\n\n### 2. Remediation\n\ny\n", wiki.KindRunbook},
+		{"OverviewResolution", "notes/x.md", "## Overview\n\n## Resolution\n", wiki.KindRunbook},
+		{"OneSection", "docs/db.md", "# DB\n\n## Impact\n\nx\n\n## Setup\n", wiki.KindPage},
+		{"SameGroupTwice", "docs/db.md", "## Mitigation\n\n## Resolution\n", wiki.KindPage},
+		{"LevelOneOnly", "docs/db.md", "# Impact\n\n# Diagnosis\n", wiki.KindPage},
+		{"Postmortem", "docs/2026-10-01.md", "# Outage\n\n## Impact\n\n## Root cause\n\n## Resolution\n", wiki.KindPage},
+		{"KindDeclared", "docs/db.md", "---\nkind: page\n---\n## Meaning\n\n## Impact\n", wiki.KindPage},
+		{"ServiceFolder", "services/db.md", "## Meaning\n\n## Impact\n", wiki.KindService},
+		{"Template", "templates/runbook.md", "## Meaning\n\n## Impact\n", wiki.KindTemplate},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			d := wiki.ParseDocument(wiki.Path(tt.path), []byte(tt.content))
+			if d.Meta.Kind != tt.kind {
+				t.Errorf("kind = %q, want %q", d.Meta.Kind, tt.kind)
+			}
+		})
+	}
+}

@@ -62,6 +62,12 @@ func TestPathNames(t *testing.T) {
 		{"img/a b.png", "img/a b.png", "/img/a%20b.png", "a b.png", "img", "page", false, false},
 		{"postmortems/2026/x?y.md", "postmortems/2026/x?y", "/postmortems/2026/x%3Fy", "x?y", "postmortems", "postmortem", true, false},
 		{"Notes.MD", "Notes", "/Notes", "Notes", "", "page", true, false},
+		{"alerts/cluster-monitoring-operator/NorthboundStaleAlert.md", "alerts/cluster-monitoring-operator/NorthboundStaleAlert", "/alerts/cluster-monitoring-operator/NorthboundStaleAlert", "NorthboundStaleAlert", "alerts", "runbook", true, false},
+		{"docs/ops/Runbooks/disk.md", "docs/ops/Runbooks/disk", "/docs/ops/Runbooks/disk", "disk", "docs", "runbook", true, false},
+		{"handbook/sops/restart.md", "handbook/sops/restart", "/handbook/sops/restart", "restart", "handbook", "runbook", true, false},
+		{"team/incidents/2026/db.md", "team/incidents/2026/db", "/team/incidents/2026/db", "db", "team", "postmortem", true, false},
+		{"docs/retros/playbooks/x.md", "docs/retros/playbooks/x", "/docs/retros/playbooks/x", "x", "docs", "runbook", true, false},
+		{"docs/alerts.md", "docs/alerts", "/docs/alerts", "alerts", "docs", "page", true, false},
 	} {
 		t.Run(string(tt.path), func(t *testing.T) {
 			if got := tt.path.Name(); got != tt.name {

@@ -1,0 +1,123 @@
+package main_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/url"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	main "github.com/opswiki/opswiki/cmd/opswiki"
+)
+
+// openshiftRunbook is a runbook as OpenShift's runbooks repository writes
+// them: alerts/<operator>/<AlertName>.md, no front matter, the alert name
+// as first heading (not always the file name), the usual four sections.
+func openshiftRunbook(heading, component string) []byte {
+	return []byte(fmt.Sprintf(`# %s
+
+## Meaning
+
+This alert fires when %s has not reported progress for 10 minutes.
+
+## Impact
+
+New workloads are not scheduled on the affected nodes until it recovers.
+
+## Diagnosis
+
+Check the pods of the operator:
+
+`+"```console\n$ oc -n openshift-%s get pods\n```"+`
+
+## Mitigation
+
+Restart the operator pod if its logs show no progress; escalate to the
+component owner if the alert persists after a restart.
+`, heading, component, component))
+}
+
+// MustInitFrom imports a repository into a new wiki with opswiki init
+// --from, as a new user would, and serves it.
+func MustInitFrom(t *testing.T, files map[string][]byte) (*Server, string) {
+	t.Helper()
+	src := MustHistoryRepo(t, files, len(files))
+	data := filepath.Join(t.TempDir(), "data")
+	cfg := main.DefaultConfig()
+	cfg.Data = data
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	m := &main.Main{Config: cfg, Stderr: io.Discard}
+	if err := m.Init(context.Background(), src, &out); err != nil {
+		t.Fatalf("init --from: %v\n%s", err, out.String())
+	}
+	s := MustServe(t, data)
+	s.WaitReady(t)
+	return s, out.String()
+}
+
+// A runbook repository laid out as OpenShift's, with runbooks in other
+// places teams use, imported unchanged: every alert link lands on its
+// runbook, by file name and by heading, in any letter case, and search
+// knows them as runbooks.
+func TestImportRunbookLayouts(t *testing.T) {
+	runbooks := map[string]string{ // file → alert names it answers
+		"alerts/cluster-monitoring-operator/PrometheusOperatorRejectedResources.md": "PrometheusOperatorRejectedResources",
+		"alerts/cluster-network-operator/NorthboundStaleAlert.md":                   "NorthboundStaleAlert NorthboundStale",
+		"alerts/cluster-etcd-operator/etcdMembersDown.md":                           "etcdMembersDown",
+		"alerts/machine-config-operator/MCDRebootError.md":                          "MCDRebootError",
+		"docs/checkout/runbooks/CheckoutHighLatency.md":                             "CheckoutHighLatency",
+		"handbook/sops/PaymentsQueueBacklog.md":                                     "PaymentsQueueBacklog",
+		"docs/payments/card-declines.md":                                            "", // a runbook by its sections only
+	}
+	files := map[string][]byte{
+		"README.md":            []byte("# Runbooks\n\nOne file per alert, under alerts/<operator>/.\n"),
+		"docs/architecture.md": []byte("# Architecture\n\n## Overview\n\nThe services and how they talk.\n"),
+		"team/incidents/2026-10-01-etcd-quorum.md": []byte("# etcd lost quorum\n\n## Impact\n\nWrites failed for 12 minutes.\n\n## Root cause\n\nTwo members rebooted at once.\n"),
+	}
+	for name, alerts := range runbooks {
+		heading := strings.TrimSuffix(filepath.Base(name), ".md")
+		if fs := strings.Fields(alerts); len(fs) > 1 {
+			heading = fs[1]
+		}
+		files[name] = openshiftRunbook(heading, filepath.Base(filepath.Dir(name)))
+	}
+	s, _ := MustInitFrom(t, files)
+
+	for name, alerts := range runbooks {
+		want := "/" + strings.TrimSuffix(name, ".md")
+		for _, alert := range strings.Fields(alerts) {
+			for _, variant := range []string{alert, strings.ToLower(alert), strings.ToUpper(alert)} {
+				code, h, body := s.Get(t, "/-/alerts/"+url.PathEscape(variant))
+				if code != 302 || h.Get("Location") != want {
+					t.Errorf("/-/alerts/%s = %d %q, want a redirect to %s\n%.300s", variant, code, h.Get("Location"), want, body)
+				}
+			}
+			if r := s.Search(t, alert, 3); len(r.Hits) == 0 || "/"+r.Hits[0].Path != want {
+				t.Errorf("search %q: %+v, want %s first", alert, r.Hits, name)
+			}
+		}
+	}
+
+	var got, want []string
+	for _, h := range s.Search(t, "kind:runbook", 50).Hits {
+		got = append(got, h.Path)
+	}
+	for name := range runbooks {
+		want = append(want, strings.TrimSuffix(name, ".md")) // the API answers page names
+	}
+	sort.Strings(got)
+	sort.Strings(want)
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("kind:runbook finds\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if r := s.Search(t, "kind:postmortem", 10); len(r.Hits) != 1 || r.Hits[0].Path != "team/incidents/2026-10-01-etcd-quorum" {
+		t.Errorf("kind:postmortem finds %+v, want the incident under team/incidents/", r.Hits)
+	}
+}
