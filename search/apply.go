@@ -152,6 +152,7 @@ func toIndexDoc(p wiki.Path, d *wiki.Document) *indexDoc {
 	for _, f := range m.Extra {
 		extra = appendStrings(extra, f.Value, 0)
 	}
+	extra = append(extra, pathWords(p)...)
 	title := d.Title
 	if title == "" {
 		title = m.Title
@@ -180,16 +181,17 @@ func toIndexDoc(p wiki.Path, d *wiki.Document) *indexDoc {
 	add("status", m.Status)
 	extraText := strings.Join(nonEmpty(extra), "\n")
 	code := strings.Join(d.Code, "\n\n")
+	names := pageNames(p, title, firstH1(d), alerts)
 	return &indexDoc{
 		Facets:    fs,
 		Title:     title,
-		Names:     pageNames(p, title, firstH1(d), alerts),
+		Names:     names,
 		Headings:  hs,
 		Body:      d.Text,
 		BodyPairs: d.Text,
 		Code:      code,
 		Extra:     extraText,
-		Words:     strings.Join([]string{title, strings.Join(hs, "\n"), d.Text, code, extraText, strings.Join(alerts, "\n")}, "\n"),
+		Words:     strings.Join([]string{title, strings.Join(hs, "\n"), d.Text, code, extraText, strings.Join(alerts, "\n"), strings.Join(names, "\n")}, "\n"),
 		Alerts:    alerts,
 		Kind:      kind,
 		Services:  m.Services,
@@ -248,6 +250,29 @@ func pageNames(p wiki.Path, title, h1 string, alerts []string) []string {
 	for _, s := range append([]string{title, p.FileTitle(), h1}, alerts...) {
 		add(normName(s))
 		add(splitName(s))
+	}
+	return out
+}
+
+// pathWords are the words of a page's folders and file name, with
+// CamelCase and kebab-case names split ("alerts/ClusterNetworkOperator/
+// NorthboundStale.md" gives "alerts", "clusternetworkoperator", "cluster
+// network operator", "northboundstale" and "northbound stale"):
+// searchable, so a page is found by where it lives and what its file is
+// called as well as by its title, whatever its kind, without outranking
+// pages that say the words.
+func pathWords(p wiki.Path) []string {
+	segs := strings.Split(string(p.Dir()), "/")
+	if !p.IsIndex() {
+		segs = append(segs, p.FileTitle())
+	}
+	var out []string
+	for _, seg := range segs {
+		for _, w := range []string{normName(seg), splitName(seg)} {
+			if w != "" && !slices.Contains(out, w) {
+				out = append(out, w)
+			}
+		}
 	}
 	return out
 }

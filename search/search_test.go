@@ -43,6 +43,7 @@ func fixture(t *testing.T) *search.Index {
 	MustApply(t, ix, r.update("", "c1", r.put(wiki.Added, crash, reset, locks, disk, win, pm, svc,
 		page("notes/kube.md", "Kubernetes notes", "Last week KubePodCrashLooping fired for the payments pods."),
 		page("notes/xss.md", "Console safety", "Never paste <script>alert('x')</script> & friends; the certificate matters."),
+		page("ops-handbook/Clients/UpstreamTimeouts.md", "When calls time out", "Raise the deadline only after checking the pool."),
 	)))
 	return ix
 }
@@ -87,8 +88,10 @@ func TestSearch(t *testing.T) {
 		{"FilterPathPrefix", "path:/notes", []string{"notes/kube.md", "notes/xss.md"}, true},
 		{"ExcludeWord", "payments -kubectl", []string{"notes/kube.md", "services/payments.md"}, false},
 		{"ExcludeFilter", "payments -kind:runbook -kind:service", []string{"notes/kube.md"}, false},
-		{"ExcludeOnly", "-kind:runbook", []string{"notes/kube.md", "notes/xss.md", "postmortems/2024-03-01-db.md", "services/payments.md"}, true},
+		{"ExcludeOnly", "-kind:runbook", []string{"notes/kube.md", "notes/xss.md", "ops-handbook/Clients/UpstreamTimeouts.md", "postmortems/2024-03-01-db.md", "services/payments.md"}, true},
 		{"BrokenQuoteDegrades", `"idle sessions`, []string{"postmortems/2024-03-01-db.md"}, false},
+		{"FolderWord", "handbook", []string{"ops-handbook/Clients/UpstreamTimeouts.md"}, false},
+		{"FolderAndFileNameWords", "clients upstream timeouts", []string{"ops-handbook/Clients/UpstreamTimeouts.md"}, false},
 		{"Empty", "", nil, false},
 		{"NoMatch", "zzzqqqxxx", nil, false},
 	} {
