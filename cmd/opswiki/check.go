@@ -68,30 +68,29 @@ func Check(ctx context.Context, dir, format string, strict bool, now time.Time, 
 		return err
 	}
 	problems := wiki.Report(cat, now)
-	errs, warns := 0, 0
-	for _, p := range problems {
-		if p.Severity == wiki.SeverityError {
-			errs++
-		} else {
-			warns++
-		}
-	}
-	pages, _ := cat.Counts()
+	rec := wiki.Recognise(cat, problems)
+	errs, warns := rec.Errors, rec.Warnings
 	switch format {
 	case "json":
 		if problems == nil {
 			problems = []wiki.Problem{}
 		}
+		if rec.Missed == nil {
+			rec.Missed = []wiki.Missed{}
+		}
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
-		if err := enc.Encode(map[string]any{"pages": pages, "errors": errs, "warnings": warns, "problems": problems}); err != nil {
+		if err := enc.Encode(map[string]any{"pages": rec.Pages, "errors": errs, "warnings": warns, "problems": problems, "recognised": rec}); err != nil {
 			return err
 		}
 	default:
 		for _, p := range problems {
 			fmt.Fprintf(stdout, "%s:%d: %s: %s\n", p.Path, p.Line, p.Severity, p.Message)
 		}
-		fmt.Fprintf(stdout, "%d pages checked: %d errors, %d warnings\n", pages, errs, warns)
+		fmt.Fprintf(stdout, "%d pages checked: %d errors, %d warnings\n", rec.Pages, errs, warns)
+		if err := wiki.WriteRecognition(stdout, rec); err != nil {
+			return err
+		}
 	}
 	if errs > 0 || (strict && warns > 0) {
 		return errCheckFailed

@@ -40,11 +40,16 @@ func (m *Main) Init(ctx context.Context, from string, stdout io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("the new wiki has no main branch: %w", err)
 	}
-	n, err := m.buildIndex(ctx, stdout)
+	cat := wiki.NewCatalog()
+	n, err := m.buildIndex(ctx, stdout, cat)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "Created the wiki in %s: main at %s, %d files read for the index.\nStart it with: opswiki serve --data %s\n", dir, head[:12], n, dir)
+	fmt.Fprintf(stdout, "Created the wiki in %s: main at %s, %d files read for the index.\n", dir, head[:12], n)
+	if err := wiki.WriteRecognition(stdout, wiki.Recognise(cat, wiki.Report(cat, time.Now()))); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "Start it with: opswiki serve --data %s\n", dir)
 	return nil
 }
 
@@ -71,15 +76,17 @@ func (m *Main) Reindex(ctx context.Context, stdout io.Writer) error {
 }
 
 // buildIndex opens the index and the history index and brings both up to
-// main, reporting progress, so the first start serves at once.
-func (m *Main) buildIndex(ctx context.Context, stdout io.Writer) (int, error) {
+// main, reporting progress, so the first start serves at once. Other
+// views given (a catalog, for a summary of the pages) follow main with
+// them.
+func (m *Main) buildIndex(ctx context.Context, stdout io.Writer, views ...wiki.View) (int, error) {
 	if err := m.openIndex(); err != nil {
 		return 0, err
 	}
 	defer m.index.Close()
 	start := time.Now()
 	history := gitstore.OpenHistory(m.store, m.historyFile(), m.logger())
-	f := wiki.NewFollower(m.store, m.logger(), time.Second, m.index, history)
+	f := wiki.NewFollower(m.store, m.logger(), time.Second, append([]wiki.View{m.index, history}, views...)...)
 	runCtx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() { defer close(done); f.Run(runCtx) }()

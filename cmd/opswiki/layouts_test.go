@@ -80,6 +80,7 @@ func TestImportRunbookLayouts(t *testing.T) {
 		"README.md":            []byte("# Runbooks\n\nOne file per alert, under alerts/<operator>/.\n"),
 		"docs/architecture.md": []byte("# Architecture\n\n## Overview\n\nThe services and how they talk.\n"),
 		"team/incidents/2026-10-01-etcd-quorum.md": []byte("# etcd lost quorum\n\n## Impact\n\nWrites failed for 12 minutes.\n\n## Root cause\n\nTwo members rebooted at once.\n"),
+		"docs/on-call/escalation.md":               []byte("# Escalation\n\nPage the secondary after 15 minutes.\n"),
 	}
 	for name, alerts := range runbooks {
 		heading := strings.TrimSuffix(filepath.Base(name), ".md")
@@ -88,7 +89,18 @@ func TestImportRunbookLayouts(t *testing.T) {
 		}
 		files[name] = openshiftRunbook(heading, filepath.Base(filepath.Dir(name)))
 	}
-	s, _ := MustInitFrom(t, files)
+	s, out := MustInitFrom(t, files)
+	// Pages: README, architecture, the incident, escalation and seven
+	// runbooks. Alerts: each runbook's file name, and NorthboundStale.
+	for _, line := range []string{
+		"Recognised 11 pages: 7 runbooks answering 8 alerts, 1 postmortem with 0 action items",
+		"1 page looks like a runbook or a postmortem but is a plain page",
+		"  docs/on-call/escalation.md: looks like a runbook (in folder on-call)",
+	} {
+		if !strings.Contains(out, line) {
+			t.Errorf("init --from says nothing like %q:\n%s", line, out)
+		}
+	}
 
 	for name, alerts := range runbooks {
 		want := "/" + strings.TrimSuffix(name, ".md")

@@ -24,11 +24,13 @@ Usage:
   opswiki init [flags] [--from SOURCE]
                                    create a wiki in a new or empty data directory,
                                    from the default content or from an existing
-                                   git repository (path or URL) with its history
+                                   git repository (path or URL) with its history;
+                                   says what it recognised and what looks missed
   opswiki reindex [flags]          rebuild the search index from git, offline
   opswiki check [--format json] [--strict] [DIR]
                                    validate a folder of markdown (default .):
-                                   file:line messages, exit 1 on errors
+                                   file:line messages, exit 1 on errors, then
+                                   what was recognised and what looks missed
   opswiki version                  print the version
 
 Every flag can also be set as OPSWIKI_<FLAG> (OPSWIKI_DATA, OPSWIKI_ADDR, ...)

@@ -112,8 +112,10 @@ func TestCheckCommand(t *testing.T) {
 	if err := main.Check(context.Background(), dir, "text", false, time.Now(), &out); err != nil {
 		t.Fatalf("clean folder: %v\n%s", err, out.String())
 	}
-	if !strings.Contains(out.String(), "2 pages checked: 0 errors, 0 warnings") {
-		t.Errorf("output:\n%s", out.String())
+	for _, want := range []string{"2 pages checked: 0 errors, 0 warnings", "Recognised 2 pages: 1 runbook answering 1 alert, 0 postmortems with 0 action items, 1 service; 0 errors, 0 warnings."} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
 	}
 	mustWrite(t, filepath.Join(dir, "runbooks", "bad.md"), "---\nowner: sre\nlast_reviewed: someday\n---\n# Bad\n\n[[missing/page]]\n")
 	out.Reset()
@@ -134,8 +136,16 @@ func TestCheckCommand(t *testing.T) {
 			Path string
 			Line int
 		} `json:"problems"`
+		Recognised struct {
+			Runbooks int `json:"runbooks"`
+			Missed   []struct {
+				Path  string `json:"path"`
+				Looks string `json:"looks"`
+			} `json:"missed"`
+		} `json:"recognised"`
 	}
-	if err := json.Unmarshal(out.Bytes(), &report); err != nil || report.Errors != 1 || len(report.Problems) != 2 {
+	if err := json.Unmarshal(out.Bytes(), &report); err != nil || report.Errors != 1 || len(report.Problems) != 2 ||
+		report.Recognised.Runbooks != 2 || report.Recognised.Missed == nil {
 		t.Errorf("json: %v %s", err, out.String())
 	}
 	if err := main.Check(context.Background(), filepath.Join(dir, "nope"), "text", false, time.Now(), &out); err == nil || os.IsNotExist(err) {

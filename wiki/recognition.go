@@ -1,0 +1,178 @@
+package wiki
+
+import (
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"unicode"
+)
+
+// Recognition is what the wiki recognised in a repository's pages, and what
+// looks as if it was meant to be recognised and was not: what a person
+// reads after importing or checking a repository to know at once whether
+// it worked.
+type Recognition struct {
+	Pages       int `json:"pages"`
+	Runbooks    int `json:"runbooks"`
+	Alerts      int `json:"alerts"` // distinct alert names some runbook answers
+	Postmortems int `json:"postmortems"`
+	ActionItems int `json:"action_items"`
+	Services    int `json:"services"`
+	Errors      int `json:"errors"`
+	Warnings    int `json:"warnings"`
+	// Missed are plain pages that look like runbooks or postmortems by
+	// their folders or file name, sorted by path.
+	Missed []Missed `json:"missed"`
+}
+
+// Missed is a page of no particular kind that looks like a runbook or a
+// postmortem, and why.
+type Missed struct {
+	Path  Path   `json:"path"`
+	Looks string `json:"looks"` // KindRunbook or KindPostmortem
+	Why   string `json:"why"`
+}
+
+// Folder names that suggest runbooks or postmortems without being one of
+// the names that decide a kind (runbookFolders, postmortemFolders).
+var (
+	runbookHints    = []string{"runbook", "alert", "playbook", "sop", "oncall", "on-call", "procedure"}
+	postmortemHints = []string{"postmortem", "post-mortem", "incident", "retro", "outage", "rca"}
+)
+
+// Recognise counts what the catalog recognised and lists the plain pages
+// that look like runbooks or postmortems. problems are the repository's
+// problems (Report), counted by severity.
+func Recognise(c *Catalog, problems []Problem) Recognition {
+	var s Recognition
+	alerts := map[string]bool{}
+	for _, pi := range c.Pages() {
+		s.Pages++
+		switch pi.Meta.Kind {
+		case KindRunbook:
+			s.Runbooks++
+			for _, a := range runbookAlerts(pi) {
+				alerts[strings.ToLower(a)] = true
+			}
+		case KindPostmortem:
+			s.Postmortems++
+		case KindPage:
+			if looks, why := looksLike(pi.Path); looks != "" {
+				s.Missed = append(s.Missed, Missed{Path: pi.Path, Looks: looks, Why: why})
+			}
+		}
+	}
+	s.Alerts = len(alerts)
+	g := c.Graph()
+	s.ActionItems = len(g.Actions())
+	s.Services = len(g.Services())
+	for _, p := range problems {
+		if p.Severity == SeverityError {
+			s.Errors++
+		} else {
+			s.Warnings++
+		}
+	}
+	slices.SortFunc(s.Missed, func(a, b Missed) int { return strings.Compare(string(a.Path), string(b.Path)) })
+	return s
+}
+
+// runbookAlerts are the alert names a runbook answers: its alerts front
+// matter, its file name and its first heading when that is one word.
+func runbookAlerts(pi *PageInfo) []string {
+	out := slices.Clone(pi.Meta.Alerts)
+	if !pi.Path.IsIndex() {
+		out = append(out, pi.Path.FileTitle())
+	}
+	for _, h := range pi.Headings {
+		if h.Level == 1 {
+			if !strings.ContainsFunc(h.Text, unicode.IsSpace) {
+				out = append(out, h.Text)
+			}
+			break
+		}
+	}
+	return out
+}
+
+// looksLike says whether a plain page looks like a runbook or a postmortem
+// by its folders or file name, and why. A folder's own page, and a page
+// whose folders would make it a runbook or postmortem (so its plain kind
+// was declared), do not.
+func looksLike(p Path) (kind, why string) {
+	if p.IsIndex() || KindFromPath(p) != KindPage {
+		return "", ""
+	}
+	for _, dir := range strings.Split(string(p.Dir()), "/") {
+		d := strings.ToLower(dir)
+		for _, h := range postmortemHints {
+			if strings.Contains(d, h) {
+				return KindPostmortem, fmt.Sprintf("in folder %s", dir)
+			}
+		}
+		for _, h := range runbookHints {
+			if strings.Contains(d, h) {
+				return KindRunbook, fmt.Sprintf("in folder %s", dir)
+			}
+		}
+	}
+	if isAlertName(p.FileTitle()) {
+		return KindRunbook, "file name looks like an alert name"
+	}
+	return "", ""
+}
+
+// isAlertName reports whether s is written as Prometheus alerts are named:
+// one CamelCase word of at least two parts ("KubePodCrashLooping").
+func isAlertName(s string) bool {
+	if s == "" || !unicode.IsUpper(rune(s[0])) {
+		return false
+	}
+	humps := 0
+	for i, r := range s {
+		if !unicode.IsLetter(r) && !unicode.IsDigit(r) {
+			return false
+		}
+		if i > 0 && unicode.IsUpper(r) && unicode.IsLower(rune(s[i-1])) {
+			humps++
+		}
+	}
+	return humps >= 1 && strings.IndexFunc(s, unicode.IsLower) >= 0
+}
+
+// maxMissedShown bounds the pages WriteRecognition lists; the count is
+// whole.
+const maxMissedShown = 20
+
+// WriteRecognition writes r for a person: what was recognised, then the
+// pages that look missed, with what to do about them.
+func WriteRecognition(w io.Writer, s Recognition) error {
+	_, err := fmt.Fprintf(w, "Recognised %s: %s answering %s, %s with %s, %s; %s, %s.\n",
+		count(s.Pages, "page"), count(s.Runbooks, "runbook"), count(s.Alerts, "alert"), count(s.Postmortems, "postmortem"),
+		count(s.ActionItems, "action item"), count(s.Services, "service"), count(s.Errors, "error"), count(s.Warnings, "warning"))
+	if err != nil || len(s.Missed) == 0 {
+		return err
+	}
+	if len(s.Missed) == 1 {
+		fmt.Fprintln(w, "1 page looks like a runbook or a postmortem but is a plain page; give it a kind (kind: runbook or kind: postmortem in its front matter) if it is one:")
+	} else {
+		fmt.Fprintf(w, "%d pages look like runbooks or postmortems but are plain pages; give them a kind (kind: runbook or kind: postmortem in their front matter) if they are:\n", len(s.Missed))
+	}
+	for i, m := range s.Missed {
+		if i == maxMissedShown {
+			fmt.Fprintf(w, "  ... and %d more\n", len(s.Missed)-maxMissedShown)
+			break
+		}
+		fmt.Fprintf(w, "  %s: looks like a %s (%s)\n", m.Path, m.Looks, m.Why)
+	}
+	return nil
+}
+
+// count writes n and the noun, plural unless n is 1.
+func count(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
