@@ -142,7 +142,9 @@ func (c *Catalog) folderLocked(d Path) Target {
 
 // LookupName resolves the target of a wiki link written in the page at from:
 // a path from the root, then from the page's folder, then case-insensitively,
-// then by title, then by file name when exactly one page has it.
+// then by title, then by file name when exactly one page has it; each of
+// these also with the spaces of the name as dashes, as GitHub and Gollum
+// wikis name their files ("[[Page Name]]" is Page-Name.md).
 func (c *Catalog) LookupName(from Path, target string) (Path, bool) {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
@@ -154,6 +156,17 @@ func (c *Catalog) lookupNameLocked(from Path, target string) (Path, bool) {
 	if target == "" {
 		return "", false
 	}
+	if p, ok := c.lookupWrittenLocked(from, target); ok {
+		return p, true
+	}
+	if dashed := strings.ReplaceAll(target, " ", "-"); dashed != target {
+		return c.lookupWrittenLocked(from, dashed)
+	}
+	return "", false
+}
+
+// lookupWrittenLocked resolves a link target as written (see LookupName).
+func (c *Catalog) lookupWrittenLocked(from Path, target string) (Path, bool) {
 	candidates := []string{strings.TrimPrefix(target, "/")}
 	if !strings.HasPrefix(target, "/") && from.Dir() != "" {
 		candidates = append([]string{string(from.Dir().Join(target))}, candidates...)

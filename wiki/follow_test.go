@@ -223,14 +223,16 @@ func TestFollowerHeadNeverMovesBack(t *testing.T) {
 
 func TestCatalogLookup(t *testing.T) {
 	s := MustStore(t, map[string]string{
-		"README.md":                  "# Home",
-		"runbooks/README.md":         "---\nkind: page\n---\n# Runbooks",
-		"runbooks/KubePodCrash.md":   "# KubePodCrashLooping\n",
-		"runbooks/db/disk-full.md":   "---\ntitle: Disk full\n---\n",
-		"services/checkout.md":       "---\nowner: t\n---\n# Checkout",
-		"services/pay/_index.md":     "---\nname: payments\nowner: t\n---\n",
-		"postmortems/2026/inc-1.md":  "# INC 1",
-		"postmortems/2026/graph.PNG": "png",
+		"README.md":                    "# Home",
+		"runbooks/README.md":           "---\nkind: page\n---\n# Runbooks",
+		"runbooks/KubePodCrash.md":     "# KubePodCrashLooping\n",
+		"runbooks/db/disk-full.md":     "---\ntitle: Disk full\n---\n",
+		"services/checkout.md":         "---\nowner: t\n---\n# Checkout",
+		"services/pay/_index.md":       "---\nname: payments\nowner: t\n---\n",
+		"postmortems/2026/inc-1.md":    "# INC 1",
+		"postmortems/2026/graph.PNG":   "png",
+		"handbook/Deploy-Checklist.md": "Steps, in order.",
+		"handbook/On-Call-Handbook.md": "Who to call.",
 	})
 	cat := wiki.NewCatalog()
 	f := MustFollow(t, s, cat)
@@ -271,6 +273,10 @@ func TestCatalogLookup(t *testing.T) {
 		{"README.md", "Disk Full", "runbooks/db/disk-full.md"},
 		{"README.md", "kubepodcrashlooping", "runbooks/KubePodCrash.md"},
 		{"README.md", "inc-1", "postmortems/2026/inc-1.md"},
+		// GitHub and Gollum wikis: the file is the name with dashes.
+		{"handbook/Deploy-Checklist.md", "On Call Handbook", "handbook/On-Call-Handbook.md"},
+		{"README.md", "Deploy Checklist", "handbook/Deploy-Checklist.md"},
+		{"README.md", "handbook/deploy checklist", "handbook/Deploy-Checklist.md"},
 	} {
 		if got, ok := cat.LookupName(tt.from, tt.target); !ok || got != tt.want {
 			t.Errorf("LookupName(%q, %q) = %q, %v; want %q", tt.from, tt.target, got, ok, tt.want)

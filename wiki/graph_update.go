@@ -522,7 +522,8 @@ func fileKeys(p Path, pi *PageInfo) []string {
 	return slices.Compact(keys)
 }
 
-// linkKeys are the lookup keys of a link's target.
+// linkKeys are the lookup keys of a link's target: as written, and with
+// its spaces as dashes, which LookupName also tries.
 func linkKeys(l RawLink) []string {
 	t := l.Target
 	if i := strings.IndexAny(t, "#?"); i >= 0 && !l.Wiki {
@@ -530,7 +531,17 @@ func linkKeys(l RawLink) []string {
 	} else if l.Wiki {
 		t, _, _ = strings.Cut(t, "#")
 	}
-	return nameKeys(strings.TrimSuffix(strings.TrimSpace(t), ".md"))
+	return targetKeys(strings.TrimSuffix(strings.TrimSpace(t), ".md"))
+}
+
+// targetKeys are the lookup keys of a name LookupName resolves: the name
+// as written and with its spaces as dashes.
+func targetKeys(name string) []string {
+	keys := nameKeys(name)
+	if dashed := strings.ReplaceAll(name, " ", "-"); dashed != name {
+		keys = union(keys, nameKeys(dashed))
+	}
+	return keys
 }
 
 // nameKeys returns the lower-cased name and its last segment.
@@ -679,7 +690,7 @@ func linkRefs(c *Catalog, d *Document) (targets []Path, keys []string, broken []
 			continue
 		}
 		name := strings.TrimSuffix(r, ".md")
-		keys = append(keys, nameKeys(name)...)
+		keys = append(keys, targetKeys(name)...)
 		if _, ok := c.lookupNameLocked(from, name); !ok {
 			broken = append(broken, BrokenRef{From: from, Line: d.KeyLine("related"), Target: r, What: "related"})
 		}
