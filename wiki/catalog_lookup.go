@@ -302,3 +302,36 @@ func (c *Catalog) Service(name string) (*PageInfo, bool) {
 	}
 	return nil, false
 }
+
+// Names of the pages GitHub and Gollum wikis show around every page of
+// their folder and the folders below it.
+const (
+	SidebarName = "_Sidebar.md"
+	FooterName  = "_Footer.md"
+)
+
+// Nearest returns the page named name (SidebarName, FooterName) in the
+// folder of p or the nearest folder above it, the way Gollum finds a
+// page's sidebar; the letter case of the name does not matter. A sidebar
+// or footer has none of its own.
+func (c *Catalog) Nearest(p Path, name string) (*PageInfo, bool) {
+	if strings.EqualFold(p.Base(), SidebarName) || strings.EqualFold(p.Base(), FooterName) {
+		return nil, false
+	}
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	for d := p.Dir(); ; d = d.Dir() {
+		q := d.Join(name)
+		if pi, ok := c.pages[q]; ok {
+			return pi, true
+		}
+		for _, q := range c.lower[strings.ToLower(string(q))] {
+			if pi, ok := c.pages[q]; ok && q.Dir() == d {
+				return pi, true
+			}
+		}
+		if d == "" {
+			return nil, false
+		}
+	}
+}

@@ -28,8 +28,10 @@ import (
 type Path string
 
 // indexNames are the file names that make a file its folder's page, in order
-// of preference when a folder has more than one.
-var indexNames = []string{"README.md", "_index.md", "index.md"}
+// of preference when a folder has more than one: git hosts show README.md,
+// Hugo _index.md, static site generators index.md, GitHub and Gollum wikis
+// Home.md.
+var indexNames = []string{"README.md", "_index.md", "index.md", "Home.md"}
 
 // IndexNames returns the file names that serve as a folder's page, most
 // preferred first.

@@ -133,3 +133,74 @@ func TestImportRunbookLayouts(t *testing.T) {
 		t.Errorf("kind:postmortem finds %+v, want the incident under team/incidents/", r.Hits)
 	}
 }
+
+// A GitHub wiki (flat Page-Name.md files, Home.md, _Sidebar.md and
+// _Footer.md) imported unchanged: the home page is Home.md, [[Page Name]]
+// links reach Page-Name.md, and every page shows the sidebar and footer,
+// updated as soon as they are edited.
+func TestImportGitHubWiki(t *testing.T) {
+	s, _ := MustInitFrom(t, map[string][]byte{
+		"Home.md":                []byte("Welcome to the platform team's wiki. Start with the [[Deploy Checklist]].\n"),
+		"Deploy-Checklist.md":    []byte("1. Freeze merges.\n2. Run the canary for 30 minutes.\n3. Promote.\n"),
+		"On-Call-Handbook.md":    []byte("# On-call\n\nPage the secondary after 15 minutes without an acknowledgement.\n"),
+		"_Sidebar.md":            []byte("* [[Home]]\n* [[Deploy Checklist]]\n* [[On Call Handbook]]\n"),
+		"_Footer.md":             []byte("Questions go to #platform-help.\n"),
+		"images/deploy-flow.png": []byte("\x89PNG\r\n\x1a\n"),
+	})
+
+	code, _, home := s.Get(t, "/")
+	if code != 200 || !strings.Contains(home, "Welcome to the platform team") || !strings.Contains(home, `href="/Deploy-Checklist"`) {
+		t.Fatalf("home page = %d, want Home.md with a link to /Deploy-Checklist:\n%.2000s", code, home)
+	}
+	if strings.Contains(home, `missing"`) {
+		t.Errorf("a link of the home page or its sidebar is marked missing:\n%.3000s", home)
+	}
+	code, _, page := s.Get(t, "/Deploy-Checklist")
+	if code != 200 {
+		t.Fatalf("/Deploy-Checklist = %d", code)
+	}
+	sidebar := between(page, `<aside class="wiki-sidebar`, `</aside>`)
+	for _, want := range []string{`href="/On-Call-Handbook"`, `href="/Deploy-Checklist"`, `href="/"`} {
+		if !strings.Contains(sidebar, want) {
+			t.Errorf("sidebar lacks %s:\n%s", want, sidebar)
+		}
+	}
+	if footer := between(page, `<aside class="wiki-footer`, `</aside>`); !strings.Contains(footer, "#platform-help") {
+		t.Errorf("footer = %q", footer)
+	}
+
+	// Editing the sidebar shows at once on the pages around it.
+	sb := s.Page(t, "_Sidebar")
+	if code, m := s.Put(t, "_Sidebar", sb.Content+"* [[Escalation Policy]]\n", sb.Blob, "Add escalation"); code != 200 {
+		t.Fatalf("save sidebar: %d %v", code, m)
+	}
+	_, _, page = s.Get(t, "/Deploy-Checklist")
+	if sidebar := between(page, `<aside class="wiki-sidebar`, `</aside>`); !strings.Contains(sidebar, "Escalation Policy") || !strings.Contains(sidebar, `missing"`) {
+		t.Errorf("sidebar after the edit does not show the new, missing link:\n%s", sidebar)
+	}
+	// Creating the page it names makes the link whole, on the cached page too.
+	if code, m := s.Put(t, "Escalation-Policy", "Call the incident commander.\n", "", "Create"); code != 200 {
+		t.Fatalf("create: %d %v", code, m)
+	}
+	_, _, page = s.Get(t, "/Deploy-Checklist")
+	if sidebar := between(page, `<aside class="wiki-sidebar`, `</aside>`); !strings.Contains(sidebar, `href="/Escalation-Policy"`) || strings.Contains(sidebar, `missing"`) {
+		t.Errorf("sidebar after the page was created:\n%s", sidebar)
+	}
+	// The sidebar's own page has no sidebar around it.
+	if _, _, own := s.Get(t, "/_Sidebar"); strings.Contains(own, `<aside class="wiki-sidebar`) {
+		t.Error("the sidebar page shows a sidebar")
+	}
+}
+
+// between returns the part of s from the first start to the end after it.
+func between(s, start, end string) string {
+	i := strings.Index(s, start)
+	if i < 0 {
+		return ""
+	}
+	j := strings.Index(s[i:], end)
+	if j < 0 {
+		return s[i:]
+	}
+	return s[i : i+j]
+}

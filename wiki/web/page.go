@@ -42,6 +42,16 @@ type PageView struct {
 	TOC          []markdown.TOCEntry
 	HTML         template.HTML
 	RawURL       string
+	// Sidebar and Footer are the nearest _Sidebar.md and _Footer.md of
+	// GitHub and Gollum wikis, rendered, with links to edit them.
+	Sidebar, Footer *Aside
+}
+
+// Aside is a page shown around other pages: a wiki's sidebar or footer.
+type Aside struct {
+	HTML    template.HTML
+	URL     string // the page itself
+	EditURL string
 }
 
 // handleContent serves GET /*: a page, a folder, an attachment or raw
@@ -173,6 +183,12 @@ func (s *Server) pageView(c echo.Context, p wiki.Path, blob string, now time.Tim
 		v.TOC = res.TOC
 	}
 	v.Backlinks = s.linkPages(g.Backlinks(p))
+	if v.Sidebar, err = s.aside(c, p, wiki.SidebarName); err != nil {
+		return PageView{}, err
+	}
+	if v.Footer, err = s.aside(c, p, wiki.FooterName); err != nil {
+		return PageView{}, err
+	}
 	switch doc.Meta.Kind {
 	case wiki.KindService:
 		v.Service = s.servicePanel(g, doc.Meta.Name, now)
@@ -180,6 +196,25 @@ func (s *Server) pageView(c echo.Context, p wiki.Path, blob string, now time.Tim
 		v.ReviewAction = "/-/reviewed/" + escapeName(p.Name())
 	}
 	return v, nil
+}
+
+// aside renders the nearest page named name (wiki.SidebarName,
+// wiki.FooterName) for the page at p, or returns nil when there is none.
+func (s *Server) aside(c echo.Context, p wiki.Path, name string) (*Aside, error) {
+	pi, ok := s.catalog.Nearest(p, name)
+	if !ok {
+		return nil, nil
+	}
+	content, err := s.store.ReadBlob(c.Request().Context(), pi.Blob)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", pi.Path, err)
+	}
+	doc := wiki.ParseDocument(pi.Path, content)
+	res, err := s.renderer.Render(c.Request().Context(), pi.Path, pi.Blob, doc.Body, s.catalog)
+	if err != nil {
+		return nil, fmt.Errorf("render %s: %w", pi.Path, err)
+	}
+	return &Aside{HTML: res.HTML, URL: pi.Path.URL(), EditURL: "/-/edit/" + escapeName(pi.Path.Name())}, nil
 }
 
 // dependsOn fingerprints what a page shows of other pages, beyond its own
@@ -214,6 +249,15 @@ func (s *Server) dependsOn(pi *wiki.PageInfo) string {
 		}
 	}
 	b.WriteByte(0)
+	// The sidebar and footer shown around the page: which ones is decided
+	// by the folders' listings above; what they show, by their text and
+	// where their links lead.
+	for _, name := range []string{wiki.SidebarName, wiki.FooterName} {
+		if a, ok := s.catalog.Nearest(pi.Path, name); ok {
+			b.WriteString(a.Blob + " " + strconv.FormatUint(g.LinksVersion(a.Path), 10))
+		}
+		b.WriteByte(0)
+	}
 	back := g.Backlinks(pi.Path)
 	for _, p := range back {
 		b.WriteString(string(p))
