@@ -27,9 +27,20 @@ func (m *Main) Init(ctx context.Context, from string, stdout io.Writer) error {
 	}
 	if from != "" {
 		fmt.Fprintf(stdout, "Cloning %s into %s ...\n", from, m.repoDir())
-		if err := gitstore.Clone(ctx, from, m.repoDir()); err != nil {
+		skipped, err := gitstore.Clone(ctx, from, m.repoDir())
+		if err != nil {
 			_ = os.RemoveAll(m.repoDir())
 			return fmt.Errorf("init from %s: %w", from, err)
+		}
+		if len(skipped) > 0 {
+			what := fmt.Sprintf("%d branches and tags", len(skipped))
+			if len(skipped) == 1 {
+				what = "1 branch or tag"
+			}
+			fmt.Fprintf(stdout, "Left out %s the source cannot give whole (the default branch is complete):\n", what)
+			for _, r := range skipped {
+				fmt.Fprintf(stdout, "  %s: %s\n", r.Name, r.Reason)
+			}
 		}
 	}
 	if err := m.openStore(ctx); err != nil {

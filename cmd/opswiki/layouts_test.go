@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -203,4 +204,37 @@ func between(s, start, end string) string {
 		return s[i:]
 	}
 	return s[i : i+j]
+}
+
+// init --from a source with a side branch that misses an object: the wiki
+// is created from the default branch and every whole ref, and says which
+// ref it left out and why.
+func TestInitFromDamagedSideBranch(t *testing.T) {
+	src := MustHistoryRepo(t, map[string][]byte{"README.md": []byte("# Runbooks\n"), "runbooks/disk.md": []byte("# Disk full\n")}, 4)
+	Git(t, src, "checkout", "-q", "-b", "experiment")
+	mustWrite(t, filepath.Join(src, "draft.md"), "# A draft whose blob is lost\n")
+	Git(t, src, "add", "draft.md")
+	Git(t, src, "-c", "user.name=Ops", "-c", "user.email=ops@example.com", "commit", "-q", "-m", "draft")
+	blob := Git(t, src, "rev-parse", "HEAD:draft.md")
+	Git(t, src, "checkout", "-q", "master")
+	if err := os.Remove(filepath.Join(src, ".git", "objects", blob[:2], blob[2:])); err != nil {
+		t.Fatal(err)
+	}
+	data := filepath.Join(t.TempDir(), "data")
+	cfg := main.DefaultConfig()
+	cfg.Data = data
+	var out bytes.Buffer
+	m := &main.Main{Config: cfg, Stderr: io.Discard}
+	if err := m.Init(context.Background(), src, &out); err != nil {
+		t.Fatalf("init --from: %v\n%s", err, out.String())
+	}
+	for _, want := range []string{"Left out 1 branch or tag the source cannot give whole", "refs/heads/experiment: object " + blob} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("init says nothing like %q:\n%s", want, out.String())
+		}
+	}
+	Git(t, filepath.Join(data, "wiki.git"), "fsck", "--strict")
+	if got, want := Git(t, filepath.Join(data, "wiki.git"), "rev-parse", "main"), Git(t, src, "rev-parse", "master"); got != want {
+		t.Errorf("main is %s, want master's %s", got, want)
+	}
 }

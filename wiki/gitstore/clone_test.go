@@ -8,7 +8,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
+	"unicode"
 
 	"github.com/opswiki/opswiki/wiki/gitstore"
 )
@@ -71,7 +73,7 @@ func TestClone(t *testing.T) {
 		dst := filepath.Join(t.TempDir(), "data", "wiki.git")
 		t.Run("WithoutGitBinary", func(t *testing.T) {
 			t.Setenv("PATH", "")
-			if err := gitstore.Clone(ctx, src, dst); err != nil {
+			if _, err := gitstore.Clone(ctx, src, dst); err != nil {
 				t.Fatal(err)
 			}
 		})
@@ -82,7 +84,7 @@ func TestClone(t *testing.T) {
 		bare := filepath.Join(t.TempDir(), "src.git")
 		Git(t, filepath.Dir(bare), "clone", "-q", "--bare", src, bare)
 		dst := t.TempDir() // exists and is empty
-		if err := gitstore.Clone(ctx, "file://"+bare, dst); err != nil {
+		if _, err := gitstore.Clone(ctx, "file://"+bare, dst); err != nil {
 			t.Fatal(err)
 		}
 		requireCloned(t, bare, "trunk", dst)
@@ -91,7 +93,7 @@ func TestClone(t *testing.T) {
 		src := MustSourceRepo(t, "master")
 		Git(t, src, "branch", "main", "HEAD~2")
 		dst := filepath.Join(t.TempDir(), "wiki.git")
-		if err := gitstore.Clone(ctx, src, dst); err != nil {
+		if _, err := gitstore.Clone(ctx, src, dst); err != nil {
 			t.Fatal(err)
 		}
 		requireCloned(t, src, "master", dst)
@@ -111,7 +113,7 @@ func TestClone(t *testing.T) {
 			Env: []string{"GIT_PROJECT_ROOT=" + root, "GIT_HTTP_EXPORT_ALL=1", "GIT_CONFIG_NOSYSTEM=1", "GIT_CONFIG_GLOBAL=/dev/null"}})
 		defer srv.Close()
 		dst := filepath.Join(t.TempDir(), "wiki.git")
-		if err := gitstore.Clone(ctx, srv.URL+"/src.git", dst); err != nil {
+		if _, err := gitstore.Clone(ctx, srv.URL+"/src.git", dst); err != nil {
 			t.Fatal(err)
 		}
 		requireCloned(t, src, "master", dst)
@@ -123,7 +125,7 @@ func TestClone(t *testing.T) {
 		parent := t.TempDir()
 		dst := filepath.Join(parent, "wiki.git")
 		for _, src := range []string{t.TempDir(), filepath.Join(parent, "missing")} {
-			err := gitstore.Clone(ctx, src, dst)
+			_, err := gitstore.Clone(ctx, src, dst)
 			if !errors.Is(err, gitstore.ErrNotRepository) {
 				t.Fatalf("Clone(%s): %v, want ErrNotRepository", src, err)
 			}
@@ -135,7 +137,7 @@ func TestClone(t *testing.T) {
 	t.Run("NoCommits", func(t *testing.T) {
 		src := filepath.Join(t.TempDir(), "empty")
 		Git(t, filepath.Dir(src), "init", "-q", src)
-		if err := gitstore.Clone(ctx, src, filepath.Join(t.TempDir(), "w")); err == nil {
+		if _, err := gitstore.Clone(ctx, src, filepath.Join(t.TempDir(), "w")); err == nil {
 			t.Fatal("Clone of a repository without commits succeeded")
 		}
 	})
@@ -143,8 +145,123 @@ func TestClone(t *testing.T) {
 		src := MustSourceRepo(t, "master")
 		dst := t.TempDir()
 		WriteFiles(t, dst, map[string]string{"keep.txt": "x"})
-		if err := gitstore.Clone(ctx, src, dst); err == nil {
+		if _, err := gitstore.Clone(ctx, src, dst); err == nil {
 			t.Fatal("Clone into a non-empty folder succeeded")
+		}
+	})
+}
+
+// MustWildRepo makes a source as repositories in the wild are: hundreds
+// of branches, annotated tags, a merge and a rename on a side branch, and
+// two refs whose objects are not all there (a branch whose newest blob was
+// lost, a tag of a commit whose tree was). It returns the repository and
+// the names of the broken refs.
+func MustWildRepo(tb testing.TB, branches int) (string, []string) {
+	tb.Helper()
+	src := MustSourceRepo(tb, "master")
+	var stdin strings.Builder
+	head := Git(tb, src, "rev-parse", "HEAD")
+	for i := range branches {
+		fmt.Fprintf(&stdin, "create refs/heads/topic/%04d %s\n", i, head)
+	}
+	cmd := exec.Command("git", "update-ref", "--stdin")
+	cmd.Dir, cmd.Stdin = src, strings.NewReader(stdin.String())
+	if out, err := cmd.CombinedOutput(); err != nil {
+		tb.Fatalf("update-ref: %v\n%s", err, out)
+	}
+	for i := range 20 {
+		Git(tb, src, "tag", "-a", "-m", fmt.Sprint("release ", i), fmt.Sprintf("v2.%d", i), "HEAD~"+fmt.Sprint(i%4))
+	}
+	// A merge and a rename on a side branch.
+	Git(tb, src, "checkout", "-q", "-b", "renames", "HEAD~2")
+	Git(tb, src, "mv", "docs/0.md", "docs/zero.md")
+	Git(tb, src, "commit", "-q", "-m", "rename")
+	Git(tb, src, "merge", "-q", "--no-edit", "feature")
+	// A branch whose newest blob is gone.
+	Git(tb, src, "checkout", "-q", "-b", "broken-blob", "master")
+	WriteFiles(tb, src, map[string]string{"lost.md": "this blob will be lost"})
+	Git(tb, src, "add", "-A")
+	Git(tb, src, "commit", "-q", "-m", "soon broken")
+	blob := Git(tb, src, "rev-parse", "HEAD:lost.md")
+	// A tag of a commit whose tree is gone.
+	Git(tb, src, "checkout", "-q", "--orphan", "orphan")
+	WriteFiles(tb, src, map[string]string{"orphan-only.md": "unique tree"})
+	Git(tb, src, "add", "orphan-only.md")
+	Git(tb, src, "commit", "-q", "-m", "orphan")
+	tree := Git(tb, src, "rev-parse", "HEAD^{tree}")
+	Git(tb, src, "tag", "-a", "-m", "orphaned", "v0-orphan")
+	Git(tb, src, "checkout", "-q", "-f", "master")
+	Git(tb, src, "branch", "-D", "orphan")
+	for _, id := range []string{blob, tree} {
+		if err := os.Remove(filepath.Join(src, ".git", "objects", id[:2], id[2:])); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	return src, []string{"refs/heads/broken-blob", "refs/tags/v0-orphan"}
+}
+
+// A source missing objects on side refs: main and every whole ref are
+// imported, the broken refs are left out and named with the reason, and
+// the result is a sound repository, from a folder and over HTTP.
+func TestCloneWildSource(t *testing.T) {
+	src, broken := MustWildRepo(t, 300)
+	check := func(t *testing.T, dst string, skipped []gitstore.SkippedRef, wantRefs int, reason string) {
+		t.Helper()
+		var names []string
+		for _, r := range skipped {
+			names = append(names, r.Name)
+			if !strings.Contains(r.Reason, reason) || strings.ContainsFunc(r.Reason, unicode.IsControl) {
+				t.Errorf("%s left out for %q, want a reason saying %q", r.Name, r.Reason, reason)
+			}
+		}
+		if strings.Join(names, " ") != strings.Join(broken, " ") {
+			t.Errorf("left out %v, want %v", names, broken)
+		}
+		requireCloned(t, src, "master", dst)
+		if got, want := Git(t, dst, "rev-parse", "renames"), Git(t, src, "rev-parse", "renames"); got != want {
+			t.Errorf("renames is %s, want %s", got, want)
+		}
+		refs := strings.Split(Git(t, dst, "for-each-ref", "--format=%(refname)"), "\n")
+		if len(refs) != wantRefs {
+			t.Errorf("%d refs in the wiki, want %d", len(refs), wantRefs)
+		}
+	}
+	// master, feature, renames, 300 topics; v1 and 20 more tags.
+	const whole = 3 + 300 + 21
+	t.Run("Folder", func(t *testing.T) {
+		dst := filepath.Join(t.TempDir(), "wiki.git")
+		skipped, err := gitstore.Clone(ctx, src, dst)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// main is added beside master.
+		check(t, dst, skipped, whole+1, "object not found")
+	})
+	t.Run("HTTP", func(t *testing.T) {
+		gitBin, err := exec.LookPath("git")
+		if err != nil {
+			t.Skip("no git binary")
+		}
+		srv := httptest.NewServer(&cgi.Handler{Path: gitBin, Args: []string{"http-backend"},
+			Env: []string{"GIT_PROJECT_ROOT=" + filepath.Dir(src), "GIT_HTTP_EXPORT_ALL=1", "GIT_CONFIG_NOSYSTEM=1", "GIT_CONFIG_GLOBAL=/dev/null"}})
+		defer srv.Close()
+		dst := filepath.Join(t.TempDir(), "wiki.git")
+		skipped, err := gitstore.Clone(ctx, srv.URL+"/src/.git", dst)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// git's upload-pack says only that the source is damaged.
+		check(t, dst, skipped, whole+1, "corruption")
+	})
+	t.Run("BrokenDefaultBranch", func(t *testing.T) {
+		Git(t, src, "checkout", "-q", "broken-blob")
+		defer Git(t, src, "checkout", "-q", "-f", "master")
+		dst := filepath.Join(t.TempDir(), "wiki.git")
+		if _, err := gitstore.Clone(ctx, src, dst); err == nil || !strings.Contains(err.Error(), "default branch") {
+			t.Fatalf("Clone with a broken default branch: %v", err)
+		}
+		if _, err := os.Stat(dst); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("a failed clone left %s behind", dst)
 		}
 	})
 }
