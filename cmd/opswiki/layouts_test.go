@@ -147,7 +147,18 @@ func TestImportGitHubWiki(t *testing.T) {
 		"_Sidebar.md":            []byte("* [[Home]]\n* [[Deploy Checklist]]\n* [[On Call Handbook]]\n"),
 		"_Footer.md":             []byte("Questions go to #platform-help.\n"),
 		"images/deploy-flow.png": []byte("\x89PNG\r\n\x1a\n"),
+		// A diagram kept in Git LFS: the repository holds only its pointer.
+		"images/architecture.png": []byte("version https://git-lfs.github.com/spec/v1\n" +
+			"oid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\nsize 48213\n"),
 	})
+	code, h, body := s.Get(t, "/images/architecture.png")
+	if code != 200 || !strings.HasPrefix(h.Get("Content-Type"), "text/plain") || !strings.Contains(body, "stored with Git LFS") ||
+		!strings.Contains(body, "48213 bytes") || h.Get("X-Git-LFS-Pointer") == "" {
+		t.Errorf("LFS pointer served as %d %s %q:\n%s", code, h.Get("Content-Type"), h.Get("X-Git-LFS-Pointer"), body)
+	}
+	if code, h, _ := s.Get(t, "/images/deploy-flow.png"); code != 200 || h.Get("Content-Type") != "image/png" {
+		t.Errorf("a real image served as %d %s", code, h.Get("Content-Type"))
+	}
 
 	code, _, home := s.Get(t, "/")
 	if code != 200 || !strings.Contains(home, "Welcome to the platform team") || !strings.Contains(home, `href="/Deploy-Checklist"`) {

@@ -324,6 +324,15 @@ func (s *Server) serveFile(c echo.Context, p wiki.Path, ctype string) error {
 	if err != nil {
 		return err
 	}
+	if ptr, ok := wiki.ParseLFSPointer(b); ok && !p.IsPage() {
+		// The file is in Git LFS, which this wiki does not serve: say so
+		// rather than hand out the pointer as if it were the file.
+		b = []byte(fmt.Sprintf("%s is stored with Git LFS, which this wiki does not serve: the repository holds only a pointer to it.\n"+
+			"Fetch it from where the repository came from (git lfs pull), or commit the file itself to show it here.\n\n"+
+			"Size: %d bytes\nObject: %s\n", p.Base(), ptr.Size, ptr.OID))
+		ctype = "text/plain; charset=utf-8"
+		h.Set("X-Git-LFS-Pointer", ptr.OID)
+	}
 	if ctype == "" {
 		ctype = contentType(p, b)
 	}
