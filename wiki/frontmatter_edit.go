@@ -10,9 +10,43 @@ import (
 
 // AddAlias returns content with name added to its front matter's aliases,
 // touching no other line: a new front matter block when there is none, a
-// new key when there is no aliases key, a new item otherwise.
-func AddAlias(content []byte, name string) []byte {
+// new key when there is no aliases key, a new item otherwise. TOML and
+// JSON front matter get a new aliases key as their first; one that has
+// aliases already is an EINVALID error.
+func AddAlias(content []byte, name string) ([]byte, error) {
 	item := strconv.Quote(name)
+	switch frontMatterFormat(content) {
+	case formatTOML:
+		return addFirstKey(content, "aliases", "aliases = ["+item+"]\n")
+	case formatJSON:
+		return addFirstKey(content, "aliases", `  "aliases": [`+item+"],\n")
+	}
+	return addYAMLAlias(content, item), nil
+}
+
+// addFirstKey inserts line after the opening line of TOML or JSON front
+// matter, where a top-level key always belongs, unless the key is there.
+func addFirstKey(content []byte, key, line string) ([]byte, error) {
+	fm, _, _, closed := splitFrontMatter(content)
+	d := &Document{}
+	if closed {
+		parseMeta(d, fm, frontMatterFormat(content))
+	}
+	if !closed || len(d.Problems) > 0 {
+		return nil, Errorf(EINVALID, "The page's front matter has errors; fix them before moving it.")
+	}
+	if _, ok := d.keyLines[key]; ok {
+		return nil, Errorf(EINVALID, "The page's front matter already has %s; add the old name to it by editing the page, then move it.", key)
+	}
+	if frontMatterFormat(content) == formatJSON && (len(d.keyLines) == 0 || strings.TrimSpace(string(bytes.SplitN(content, []byte("\n"), 2)[0])) != "{") {
+		return nil, Errorf(EINVALID, "The page's JSON front matter must open with a { line of its own and have a key to add %s before.", key)
+	}
+	lines := bytes.SplitAfter(content, []byte("\n"))
+	return insertLines(lines, 1, line), nil
+}
+
+// addYAMLAlias is AddAlias for YAML front matter or none.
+func addYAMLAlias(content []byte, item string) []byte {
 	fm, _, bodyLine, closed := splitFrontMatter(content)
 	if fm == nil || !closed {
 		return append([]byte("---\naliases:\n  - "+item+"\n---\n"), content...)

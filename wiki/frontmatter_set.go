@@ -28,6 +28,9 @@ func yamlValue(v string) string {
 // mapping node, whose line numbers are 1-based within the YAML (so the
 // YAML's line n is lines[n]).
 func frontMatter(content []byte) (lines [][]byte, root *yaml.Node, err error) {
+	if f := frontMatterFormat(content); f == formatTOML || f == formatJSON {
+		return nil, nil, Errorf(EINVALID, "The page's front matter is %s, which only an edit of the page changes here.", strings.ToUpper(f))
+	}
 	fm, _, _, closed := splitFrontMatter(content)
 	if fm == nil || !closed {
 		return nil, nil, Errorf(EINVALID, "The page has no front matter.")

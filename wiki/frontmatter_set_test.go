@@ -116,3 +116,22 @@ func diffLines(a, b []string) []string {
 	}
 	return out
 }
+
+// Front matter in TOML or JSON is changed only by editing the page: the
+// in-place edits of YAML say so instead of writing YAML into it.
+func TestSetKeyOtherFormats(t *testing.T) {
+	for name, in := range map[string]string{
+		"TOML": "+++\ntitle = \"T\"\nlast_reviewed = 2026-01-01\n+++\n# T\n",
+		"JSON": "{\n  \"title\": \"T\"\n}\n# T\n",
+	} {
+		t.Run(name, func(t *testing.T) {
+			out, err := wiki.SetKey([]byte(in), "last_reviewed", "2026-11-28")
+			if wiki.ErrorCode(err) != wiki.EINVALID || !strings.Contains(wiki.ErrorMessage(err), strings.ToUpper(name)) {
+				t.Fatalf("SetKey = %q, %v; want EINVALID naming %s", out, err, name)
+			}
+			if _, err := wiki.SetActionField([]byte(in), "AI-1", "status", "done"); wiki.ErrorCode(err) != wiki.EINVALID {
+				t.Fatalf("SetActionField: %v", err)
+			}
+		})
+	}
+}

@@ -43,6 +43,8 @@ func FuzzParseDocument(f *testing.F) {
 		"---\nkind: 3\nservices: {a: b}\n---\n```\n# x\n",
 		"# t\n===\n",
 		"---\nstarted: 2026-10-14 09:30 Europe/Berlin\nresolved: 2026-10-14T08:00:00Z\n---\n",
+		"+++\ntitle = \"a\"\ndate = 2026-10-01\n[[action_items]]\nid = \"A\"\n+++\n# b\n",
+		"{\n  \"title\": \"a\",\n  \"tags\": [\"x\"]\n}\n# b\n",
 	} {
 		f.Add([]byte(s))
 	}

@@ -1,12 +1,16 @@
 package wiki
 
 import (
+	"bytes"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/BurntSushi/toml"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -37,12 +41,37 @@ func (mp *metaParser) applyImported() {
 
 var yamlLineRE = regexp.MustCompile(`line (\d+)`)
 
-// parseMeta fills d.Meta from the YAML in fm, which starts on file line 2.
-func parseMeta(d *Document, fm []byte) {
+// parseMeta fills d.Meta from the front matter fm in the given format
+// (formatYAML, formatTOML, formatJSON; see splitFrontMatter). JSON is read
+// as the YAML it also is; TOML is turned into the same document tree.
+func parseMeta(d *Document, fm []byte, format string) {
 	mp := &metaParser{d: d, offset: 1}
+	if format == formatJSON {
+		mp.offset = 0 // the object starts on the first line
+	}
 	d.keyLines = map[string]int{}
 	var root yaml.Node
-	if err := yaml.Unmarshal(fm, &root); err != nil {
+	if format == formatTOML {
+		if err := tomlNode(fm, &root); err != nil {
+			line := 1
+			var pe toml.ParseError
+			if errors.As(err, &pe) {
+				line = pe.Position.Line + mp.offset
+			}
+			mp.errorf(line, "", "front matter is not valid TOML: %s", tomlMessage(err))
+			return
+		}
+	} else if format == formatJSON && !json.Valid(fm) {
+		var v any
+		err := json.Unmarshal(fm, &v)
+		line := 1
+		var se *json.SyntaxError
+		if errors.As(err, &se) {
+			line = 1 + bytes.Count(fm[:min(int(se.Offset), len(fm))], []byte("\n"))
+		}
+		mp.errorf(line, "", "front matter is not valid JSON: %s", strings.TrimPrefix(err.Error(), "json: "))
+		return
+	} else if err := yaml.Unmarshal(fm, &root); err != nil {
 		line := 1
 		if m := yamlLineRE.FindStringSubmatch(err.Error()); m != nil {
 			n, _ := strconv.Atoi(m[1])

@@ -14,14 +14,38 @@ func TestAddAlias(t *testing.T) {
 		{"BlockList", "---\naliases:\n    - a\n    - b\ntitle: T\n---\n", "---\naliases:\n    - a\n    - b\n    - \"old\"\ntitle: T\n---\n"},
 		{"FlowList", "---\ntitle: T\naliases: [a]\nowner: x\n---\n", "---\ntitle: T\naliases: [\"a\", \"old\"]\nowner: x\n---\n"},
 		{"Scalar", "---\naliases: a\n---\n", "---\naliases: [\"a\", \"old\"]\n---\n"},
+		{"TOML", "+++\ntitle = \"T\"\n[params]\nx = 1\n+++\nbody\n", "+++\naliases = [\"old\"]\ntitle = \"T\"\n[params]\nx = 1\n+++\nbody\n"},
+		{"JSON", "{\n  \"title\": \"T\"\n}\nbody\n", "{\n  \"aliases\": [\"old\"],\n  \"title\": \"T\"\n}\nbody\n"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			got := string(wiki.AddAlias([]byte(tt.in), "old"))
+			out, err := wiki.AddAlias([]byte(tt.in), "old")
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := string(out)
 			if got != tt.want {
 				t.Fatalf("got\n%s\nwant\n%s", got, tt.want)
 			}
 			if d := wiki.ParseDocument("p.md", []byte(got)); len(d.Errors()) > 0 || d.Meta.Aliases[len(d.Meta.Aliases)-1] != "old" {
 				t.Fatalf("result does not parse to the alias: %+v %v", d.Meta.Aliases, d.Errors())
+			}
+		})
+	}
+}
+
+// Aliases the front matter has already, in TOML or JSON, are not
+// rewritten: the move is refused with what to do instead.
+func TestAddAliasRefused(t *testing.T) {
+	for name, in := range map[string]string{
+		"TOMLHasAliases": "+++\naliases = [\"/x/\"]\n+++\n",
+		"JSONHasAliases": "{\n  \"aliases\": [\"/x/\"]\n}\n",
+		"JSONOneLine":    "{\"title\": \"T\"}\nbody\n",
+		"TOMLBroken":     "+++\ntitle = \n+++\n",
+		"TOMLNotClosed":  "+++\ntitle = \"T\"\n",
+	} {
+		t.Run(name, func(t *testing.T) {
+			if out, err := wiki.AddAlias([]byte(in), "old"); wiki.ErrorCode(err) != wiki.EINVALID {
+				t.Fatalf("AddAlias = %q, %v; want EINVALID", out, err)
 			}
 		})
 	}

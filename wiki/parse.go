@@ -2,6 +2,7 @@ package wiki
 
 import (
 	"bytes"
+	"encoding/json"
 	"slices"
 	"strings"
 )
@@ -15,12 +16,17 @@ func ParseDocument(p Path, content []byte) *Document {
 	fm, body, bodyLine, closed := splitFrontMatter(content)
 	if fm != nil {
 		d.HasFrontMatter = true
-		if !closed {
+		switch format := frontMatterFormat(content); {
+		case !closed && format == formatJSON:
 			d.Problems = append(d.Problems, Problem{Path: p, Line: 1, Severity: SeverityError,
-				Message: "front matter starts with --- but has no closing --- line"})
-		} else {
+				Message: "front matter starts with { but has no closing } line"})
+		case !closed:
+			delim := map[string]string{formatYAML: "---", formatTOML: "+++"}[format]
+			d.Problems = append(d.Problems, Problem{Path: p, Line: 1, Severity: SeverityError,
+				Message: "front matter starts with " + delim + " but has no closing " + delim + " line"})
+		default:
 			d.Body, d.BodyLine = body, bodyLine
-			parseMeta(d, fm)
+			parseMeta(d, fm, format)
 		}
 	}
 	scanBody(d)
@@ -30,20 +36,68 @@ func ParseDocument(p Path, content []byte) *Document {
 	return d
 }
 
-// splitFrontMatter finds a YAML block between a first line "---" and the next
-// "---" or "..." line. fm is nil when the file has no front matter.
+// Front matter formats, as Hugo reads them: YAML between "---" lines, TOML
+// between "+++" lines, JSON as an object opening the file and closed by a
+// "}" line of its own.
+const (
+	formatYAML = "yaml"
+	formatTOML = "toml"
+	formatJSON = "json"
+)
+
+// frontMatterFormat returns the format of content's front matter, or ""
+// when it has none.
+func frontMatterFormat(content []byte) string {
+	content = bytes.TrimPrefix(content, []byte("\xef\xbb\xbf"))
+	first, _, _ := cutLine(content)
+	switch t := string(bytes.TrimRight(first, " \t\r")); {
+	case t == "---":
+		return formatYAML
+	case t == "+++":
+		return formatTOML
+	case t == "{" || strings.HasPrefix(t, `{"`) || strings.HasPrefix(t, `{ "`):
+		// Not "{{< shortcode >}}" or "{% include %}" opening a page.
+		return formatJSON
+	}
+	return ""
+}
+
+// splitFrontMatter finds the front matter block: YAML between a first line
+// "---" and the next "---" or "...", TOML between "+++" lines, or a JSON
+// object from the first line to a "}" line. fm is nil when the file has no
+// front matter; for YAML and TOML it starts on file line 2, for JSON on
+// line 1 (the object's own braces are part of it).
 func splitFrontMatter(content []byte) (fm, body []byte, bodyLine int, closed bool) {
 	content = bytes.TrimPrefix(content, []byte("\xef\xbb\xbf"))
-	first, rest, _ := cutLine(content)
-	if string(bytes.TrimRight(first, " \t\r")) != "---" {
+	format := frontMatterFormat(content)
+	if format == "" {
 		return nil, content, 1, false
+	}
+	first, rest, _ := cutLine(content)
+	if format == formatJSON {
+		if t := strings.TrimSpace(string(first)); strings.HasSuffix(t, "}") && isJSONObject(t) {
+			return first, rest, 2, true // all on the first line
+		}
+		line := 2
+		for r := rest; len(r) > 0; line++ {
+			l, next, _ := cutLine(r)
+			if string(bytes.TrimRight(l, " \t\r")) == "}" {
+				return content[:len(content)-len(next)], next, line + 1, true
+			}
+			r = next
+		}
+		return content, content, 1, false
+	}
+	closing := "---"
+	if format == formatTOML {
+		closing = "+++"
 	}
 	line := 2
 	start := rest
 	for len(rest) > 0 {
 		l, next, _ := cutLine(rest)
 		t := string(bytes.TrimRight(l, " \t\r"))
-		if t == "---" || t == "..." {
+		if t == closing || format == formatYAML && t == "..." {
 			fm = start[:len(start)-len(rest)]
 			return fm, next, line + 1, true
 		}
@@ -51,6 +105,12 @@ func splitFrontMatter(content []byte) (fm, body []byte, bodyLine int, closed boo
 		line++
 	}
 	return start, content, 1, false
+}
+
+// isJSONObject reports whether s is one JSON object.
+func isJSONObject(s string) bool {
+	var v map[string]any
+	return json.Unmarshal([]byte(s), &v) == nil
 }
 
 // cutLine splits off the first line (without its newline).

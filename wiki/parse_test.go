@@ -1,6 +1,7 @@
 package wiki_test
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -172,6 +173,99 @@ func TestKindFromRunbookShape(t *testing.T) {
 			if d.Meta.Kind != tt.kind {
 				t.Errorf("kind = %q, want %q", d.Meta.Kind, tt.kind)
 			}
+		})
+	}
+}
+
+// Hugo sites write front matter in TOML between +++ lines or as a JSON
+// object; both mean what YAML means, with problems at their file lines.
+func TestFrontMatterFormats(t *testing.T) {
+	toml := `+++
+title = "Disk full on database hosts"
+date = 2026-10-01
+draft = false
+weight = 20
+tags = ["storage", "db"]
+owner = "team-db"
+alerts = ["NodeDiskFull"]
+aliases = ["/old/disk/"]
+
+[params]
+  severity_hint = "page"
++++
+# Disk full
+
+Free space first.
+`
+	json := `{
+  "title": "Checkout latency",
+  "kind": "runbook",
+  "owner": "team-checkout",
+  "alerts": ["CheckoutHighLatency"],
+  "weight": 3
+}
+# Checkout latency
+`
+	for _, tt := range []struct {
+		name, path, content string
+		check               func(t *testing.T, d *wiki.Document)
+	}{
+		{"TOML", "runbooks/disk.md", toml, func(t *testing.T, d *wiki.Document) {
+			m := d.Meta
+			if m.Title != "Disk full on database hosts" || m.Owner != "team-db" || len(m.Tags) != 2 || m.Alerts[0] != "NodeDiskFull" ||
+				len(m.Aliases) != 1 || m.Aliases[0] != "old/disk" || m.Kind != wiki.KindRunbook {
+				t.Errorf("meta = %+v", m)
+			}
+			if d.BodyLine != 14 || !strings.HasPrefix(string(d.Body), "# Disk full") {
+				t.Errorf("body starts on line %d: %q", d.BodyLine, d.Body)
+			}
+			if d.KeyLine("owner") != 7 || d.KeyLine("params") != 11 {
+				t.Errorf("owner on line %d, params on %d; want 7 and 11", d.KeyLine("owner"), d.KeyLine("params"))
+			}
+			var kept []string
+			for _, f := range m.Extra {
+				kept = append(kept, f.Key)
+			}
+			if !slices.Contains(kept, "weight") || !slices.Contains(kept, "params") || !slices.Contains(kept, "draft") {
+				t.Errorf("Hugo's keys are not kept: %v", kept)
+			}
+		}},
+		{"JSON", "docs/checkout.md", json, func(t *testing.T, d *wiki.Document) {
+			if d.Meta.Kind != wiki.KindRunbook || d.Meta.Owner != "team-checkout" || d.Meta.Alerts[0] != "CheckoutHighLatency" || d.BodyLine != 8 {
+				t.Errorf("meta = %+v, body line %d", d.Meta, d.BodyLine)
+			}
+			if d.KeyLine("owner") != 4 {
+				t.Errorf("owner on line %d, want 4", d.KeyLine("owner"))
+			}
+		}},
+		{"TOMLSyntaxError", "a.md", "+++\ntitle = \"T\"\nowner = \n+++\n", func(t *testing.T, d *wiki.Document) {
+			if errs := d.Errors(); len(errs) != 1 || errs[0].Line != 3 || !strings.Contains(errs[0].Message, "not valid TOML") {
+				t.Errorf("errors = %+v, want one on line 3", errs)
+			}
+		}},
+		{"TOMLWrongType", "a.md", "+++\ntitle = \"T\"\n\nlast_reviewed = true\n+++\n", func(t *testing.T, d *wiki.Document) {
+			if errs := d.Errors(); len(errs) != 1 || errs[0].Line != 4 {
+				t.Errorf("errors = %+v, want one on line 4", errs)
+			}
+		}},
+		{"TOMLNotClosed", "a.md", "+++\ntitle = \"T\"\n# Body\n", func(t *testing.T, d *wiki.Document) {
+			if errs := d.Errors(); len(errs) != 1 || !strings.Contains(errs[0].Message, "no closing +++") {
+				t.Errorf("errors = %+v", errs)
+			}
+		}},
+		{"JSONSyntaxError", "a.md", "{\n  \"title\": \"T\",\n  \"owner\" \"x\"\n}\n", func(t *testing.T, d *wiki.Document) {
+			if errs := d.Errors(); len(errs) != 1 || errs[0].Line != 3 || !strings.Contains(errs[0].Message, "not valid JSON") {
+				t.Errorf("errors = %+v, want one on line 3", errs)
+			}
+		}},
+		{"ShortcodeIsNotJSON", "a.md", "{{< notice warning >}}\nCareful.\n{{< /notice >}}\n", func(t *testing.T, d *wiki.Document) {
+			if d.HasFrontMatter || len(d.Problems) != 0 || d.BodyLine != 1 {
+				t.Errorf("a page opening with a shortcode: front matter %v, problems %+v", d.HasFrontMatter, d.Problems)
+			}
+		}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.check(t, wiki.ParseDocument(wiki.Path(tt.path), []byte(tt.content)))
 		})
 	}
 }

@@ -45,7 +45,10 @@ func (e *Editor) Move(ctx context.Context, from, to Path, base string, author Si
 		} else if ErrorCode(err) != ENOTFOUND {
 			return MoveResult{}, err
 		}
-		moved := AddAlias(RebaseLinks(cur, from, to), from.Name())
+		moved, err := AddAlias(RebaseLinks(cur, from, to), from.Name())
+		if err != nil {
+			return MoveResult{}, err
+		}
 		if _, err := e.gate.CheckRewrite(to, cur, moved); err != nil {
 			return MoveResult{}, err
 		}
