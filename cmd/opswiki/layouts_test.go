@@ -249,3 +249,39 @@ func TestInitFromDamagedSideBranch(t *testing.T) {
 		t.Errorf("main is %s, want master's %s", got, want)
 	}
 }
+
+// A Hugo site: pages under content/ with TOML, YAML and JSON front matter,
+// folder pages as _index.md, Hugo's aliases as old URLs.
+func TestImportHugoSite(t *testing.T) {
+	s, out := MustInitFrom(t, map[string][]byte{
+		"hugo.toml":                  []byte("baseURL = \"https://ops.example.com/\"\ntitle = \"Ops handbook\"\n"),
+		"content/_index.md":          []byte("+++\ntitle = \"Ops handbook\"\n+++\nWhere the runbooks live.\n"),
+		"content/runbooks/_index.md": []byte("---\ntitle: Runbooks\nkind: page\n---\nOne page per alert.\n"),
+		"content/runbooks/disk-full.md": []byte("+++\ntitle = \"Disk full\"\nalerts = [\"NodeDiskFull\"]\naliases = [\"/old/disk-full/\"]\n" +
+			"draft = false\nweight = 10\nowner = \"team-db\"\n+++\n## Meaning\n\nA volume is over 90 %.\n\n## Mitigation\n\nDelete old WAL segments.\n"),
+		"content/runbooks/api-latency.md": []byte("---\ntitle: API latency\nalerts: [APILatencyHigh]\nowner: team-api\n---\n## Impact\n\nSlow checkouts.\n"),
+		"content/postmortems/2026-09-db.md": []byte("{\n  \"title\": \"Primary database failover\",\n  \"incidents\": [\"INC-88\"],\n" +
+			"  \"severity\": \"SEV2\",\n  \"owner\": \"team-db\"\n}\n## Summary\n\nThe primary failed over twice.\n"),
+	})
+	for alert, want := range map[string]string{"NodeDiskFull": "/content/runbooks/disk-full", "apilatencyhigh": "/content/runbooks/api-latency"} {
+		if code, h, body := s.Get(t, "/-/alerts/"+alert); code != 302 || h.Get("Location") != want {
+			t.Errorf("/-/alerts/%s = %d %q, want %s\n%.300s", alert, code, h.Get("Location"), want, body)
+		}
+	}
+	if code, h, _ := s.Get(t, "/old/disk-full"); code/100 != 3 || h.Get("Location") != "/content/runbooks/disk-full" {
+		t.Errorf("Hugo alias /old/disk-full = %d %q", code, h.Get("Location"))
+	}
+	code, _, page := s.Get(t, "/content/runbooks/disk-full")
+	if code != 200 || !strings.Contains(page, "team-db") || !strings.Contains(page, "weight") || strings.Contains(page, "+++") {
+		t.Errorf("TOML page = %d, want its front matter in the header, not in the text:\n%.3000s", code, page)
+	}
+	if r := s.Search(t, "kind:postmortem", 10); len(r.Hits) != 1 || r.Hits[0].Path != "content/postmortems/2026-09-db" || r.Hits[0].Title != "Primary database failover" {
+		t.Errorf("kind:postmortem = %+v", r.Hits)
+	}
+	if r := s.Search(t, "incident:INC-88", 10); len(r.Hits) != 1 {
+		t.Errorf("incident:INC-88 = %+v", r.Hits)
+	}
+	if !strings.Contains(out, "2 runbooks answering") || !strings.Contains(out, "1 postmortem") || !strings.Contains(out, " 0 errors") {
+		t.Errorf("init --from says:\n%s", out)
+	}
+}
