@@ -79,21 +79,39 @@ func Recognise(c *Catalog, problems []Problem) Recognition {
 }
 
 // runbookAlerts are the alert names a runbook answers: its alerts front
-// matter, its file name and its first heading when that is one word.
+// matter, and its file name and first heading when they are written as
+// alerts are named (a runbook called disk-full answers /-/alerts/disk-full
+// too, but that is no alert's name).
 func runbookAlerts(pi *PageInfo) []string {
 	out := slices.Clone(pi.Meta.Alerts)
-	if !pi.Path.IsIndex() {
+	if !pi.Path.IsIndex() && looksLikeAlert(pi.Path.FileTitle()) {
 		out = append(out, pi.Path.FileTitle())
 	}
 	for _, h := range pi.Headings {
 		if h.Level == 1 {
-			if !strings.ContainsFunc(h.Text, unicode.IsSpace) {
+			if looksLikeAlert(h.Text) {
 				out = append(out, h.Text)
 			}
 			break
 		}
 	}
 	return out
+}
+
+// looksLikeAlert reports whether s is written as Prometheus alerts are
+// named: one CamelCase word ("NodeDiskFull", "etcdMembersDown",
+// "KubeAPIDown"), not a file name like disk-full or Notes.
+func looksLikeAlert(s string) bool {
+	humps := 0
+	for i, r := range s {
+		if !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '_' {
+			return false
+		}
+		if i > 0 && unicode.IsUpper(r) && unicode.IsLower(rune(s[i-1])) {
+			humps++
+		}
+	}
+	return humps > 0
 }
 
 // looksLike says whether a plain page looks like a runbook or a postmortem
@@ -117,28 +135,10 @@ func looksLike(p Path) (kind, why string) {
 			}
 		}
 	}
-	if isAlertName(p.FileTitle()) {
+	if looksLikeAlert(p.FileTitle()) {
 		return KindRunbook, "file name looks like an alert name"
 	}
 	return "", ""
-}
-
-// isAlertName reports whether s is written as Prometheus alerts are named:
-// one CamelCase word of at least two parts ("KubePodCrashLooping").
-func isAlertName(s string) bool {
-	if s == "" || !unicode.IsUpper(rune(s[0])) {
-		return false
-	}
-	humps := 0
-	for i, r := range s {
-		if !unicode.IsLetter(r) && !unicode.IsDigit(r) {
-			return false
-		}
-		if i > 0 && unicode.IsUpper(r) && unicode.IsLower(rune(s[i-1])) {
-			humps++
-		}
-	}
-	return humps >= 1 && strings.IndexFunc(s, unicode.IsLower) >= 0
 }
 
 // maxMissedShown bounds the pages WriteRecognition lists; the count is
