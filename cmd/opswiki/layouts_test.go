@@ -46,21 +46,28 @@ component owner if the alert persists after a restart.
 // --from, as a new user would, and serves it.
 func MustInitFrom(t *testing.T, files map[string][]byte) (*Server, string) {
 	t.Helper()
-	src := MustHistoryRepo(t, files, len(files))
-	data := filepath.Join(t.TempDir(), "data")
+	data, out := mustInit(t, MustHistoryRepo(t, files, len(files)))
+	s := MustServe(t, data)
+	s.WaitReady(t)
+	return s, out
+}
+
+// mustInit runs opswiki init --from src into a new data folder and returns
+// the folder and what init said.
+func mustInit(t *testing.T, src string) (data, out string) {
+	t.Helper()
+	data = filepath.Join(t.TempDir(), "data")
 	cfg := main.DefaultConfig()
 	cfg.Data = data
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	var out bytes.Buffer
+	var buf bytes.Buffer
 	m := &main.Main{Config: cfg, Stderr: io.Discard}
-	if err := m.Init(context.Background(), src, &out); err != nil {
-		t.Fatalf("init --from: %v\n%s", err, out.String())
+	if err := m.Init(context.Background(), src, &buf); err != nil {
+		t.Fatalf("init --from: %v\n%s", err, buf.String())
 	}
-	s := MustServe(t, data)
-	s.WaitReady(t)
-	return s, out.String()
+	return data, buf.String()
 }
 
 // A runbook repository laid out as OpenShift's, with runbooks in other
@@ -232,17 +239,10 @@ func TestInitFromDamagedSideBranch(t *testing.T) {
 	if err := os.Remove(filepath.Join(src, ".git", "objects", blob[:2], blob[2:])); err != nil {
 		t.Fatal(err)
 	}
-	data := filepath.Join(t.TempDir(), "data")
-	cfg := main.DefaultConfig()
-	cfg.Data = data
-	var out bytes.Buffer
-	m := &main.Main{Config: cfg, Stderr: io.Discard}
-	if err := m.Init(context.Background(), src, &out); err != nil {
-		t.Fatalf("init --from: %v\n%s", err, out.String())
-	}
+	data, out := mustInit(t, src)
 	for _, want := range []string{"Left out 1 branch or tag the source cannot give whole", "refs/heads/experiment: object " + blob} {
-		if !strings.Contains(out.String(), want) {
-			t.Errorf("init says nothing like %q:\n%s", want, out.String())
+		if !strings.Contains(out, want) {
+			t.Errorf("init says nothing like %q:\n%s", want, out)
 		}
 	}
 	Git(t, filepath.Join(data, "wiki.git"), "fsck", "--strict")
