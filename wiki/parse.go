@@ -165,13 +165,18 @@ var (
 // KindFromPath returns the kind a page has when its front matter names
 // none, by its folders: the top folder services/ or templates/, or the
 // nearest folder at any depth named as runbooks or postmortems are (see
-// runbookFolders), compared without regard to letter case.
+// runbookFolders), compared without regard to letter case. A folder's own
+// page (README.md, _index.md) there is a page: it introduces the runbooks,
+// it is not one.
 func KindFromPath(p Path) string {
 	switch p.Top() {
 	case "services":
 		return KindService
 	case "templates":
 		return KindTemplate
+	}
+	if p.IsIndex() {
+		return KindPage
 	}
 	dirs := strings.Split(string(p.Dir()), "/")
 	for i := len(dirs) - 1; i >= 0; i-- {

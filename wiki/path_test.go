@@ -56,7 +56,7 @@ func TestPathNames(t *testing.T) {
 		page, index                 bool
 	}{
 		{"runbooks/disk-full.md", "runbooks/disk-full", "/runbooks/disk-full", "disk-full", "runbooks", "runbook", true, false},
-		{"runbooks/README.md", "runbooks", "/runbooks", "runbooks", "runbooks", "runbook", true, true},
+		{"runbooks/README.md", "runbooks", "/runbooks", "runbooks", "runbooks", "page", true, true},
 		{"README.md", "", "/", "Home", "", "page", true, true},
 		{"services/db/_index.md", "services/db", "/services/db", "db", "services", "service", true, true},
 		{"img/a b.png", "img/a b.png", "/img/a%20b.png", "a b.png", "img", "page", false, false},
@@ -68,6 +68,7 @@ func TestPathNames(t *testing.T) {
 		{"team/incidents/2026/db.md", "team/incidents/2026/db", "/team/incidents/2026/db", "db", "team", "postmortem", true, false},
 		{"docs/retros/playbooks/x.md", "docs/retros/playbooks/x", "/docs/retros/playbooks/x", "x", "docs", "runbook", true, false},
 		{"docs/alerts.md", "docs/alerts", "/docs/alerts", "alerts", "docs", "page", true, false},
+		{"content/runbooks/node/_index.md", "content/runbooks/node", "/content/runbooks/node", "node", "content", "page", true, true},
 	} {
 		t.Run(string(tt.path), func(t *testing.T) {
 			if got := tt.path.Name(); got != tt.name {

@@ -286,3 +286,48 @@ func TestImportHugoSite(t *testing.T) {
 		t.Errorf("init --from says:\n%s", out)
 	}
 }
+
+// The prometheus-operator runbooks imported as their repository lays them
+// out (a Hugo site: content/runbooks/<component>/<Alert>.md, Hugo front
+// matter, the alert name as file name and first heading): every alert link
+// lands on its runbook.
+func TestImportPrometheusOperatorRunbooksAsTheyAre(t *testing.T) {
+	root := filepath.Join("..", "..", "..", "shared", "corpora", "prometheus-operator-runbooks")
+	files := map[string][]byte{}
+	err := filepath.WalkDir(filepath.Join(root, "content"), func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".md") {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		rel, _ := filepath.Rel(root, p)
+		files[filepath.ToSlash(rel)] = b
+		return err
+	})
+	if os.IsNotExist(err) {
+		t.Skipf("shared corpora not found at %s; this test imports them", root)
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	s, out := MustInitFrom(t, files)
+	alerts := 0
+	for name := range files {
+		if !strings.HasPrefix(name, "content/runbooks/") || filepath.Base(name) == "_index.md" {
+			continue
+		}
+		alert := strings.TrimSuffix(filepath.Base(name), ".md")
+		want := "/" + strings.TrimSuffix(name, ".md")
+		for _, variant := range []string{alert, strings.ToLower(alert), strings.ToUpper(alert)} {
+			if code, h, _ := s.Get(t, "/-/alerts/"+url.PathEscape(variant)); code != 302 || h.Get("Location") != want {
+				t.Errorf("/-/alerts/%s = %d %q, want %s", variant, code, h.Get("Location"), want)
+			}
+		}
+		alerts++
+	}
+	if alerts < 100 {
+		t.Fatalf("only %d runbooks checked", alerts)
+	}
+	// The folder pages (_index.md) introduce the runbooks; they are not.
+	if !strings.Contains(out, fmt.Sprintf("%d runbooks answering", alerts)) || !strings.Contains(out, " 0 errors") {
+		t.Errorf("init --from does not count %d runbooks and no errors:\n%s", alerts, out)
+	}
+}
