@@ -310,28 +310,40 @@ const (
 	FooterName  = "_Footer.md"
 )
 
-// Nearest returns the page named name (SidebarName, FooterName) in the
-// folder of p or the nearest folder above it, the way Gollum finds a
-// page's sidebar; the letter case of the name does not matter. A sidebar
-// or footer has none of its own.
-func (c *Catalog) Nearest(p Path, name string) (*PageInfo, bool) {
+// Asides returns the pages shown around the page at p, the way Gollum
+// finds them: the _Sidebar.md and the _Footer.md in p's folder or the
+// nearest folder above it, in any letter case; nil for none. A sidebar or
+// footer has none of its own.
+func (c *Catalog) Asides(p Path) (sidebar, footer *PageInfo) {
 	if strings.EqualFold(p.Base(), SidebarName) || strings.EqualFold(p.Base(), FooterName) {
-		return nil, false
+		return nil, nil
 	}
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	for d := p.Dir(); ; d = d.Dir() {
-		q := d.Join(name)
-		if pi, ok := c.pages[q]; ok {
-			return pi, true
+	for d := p.Dir(); sidebar == nil || footer == nil; d = d.Dir() {
+		if sidebar == nil {
+			sidebar = c.pageInLocked(d, SidebarName)
 		}
-		for _, q := range c.lower[strings.ToLower(string(q))] {
-			if pi, ok := c.pages[q]; ok && q.Dir() == d {
-				return pi, true
-			}
+		if footer == nil {
+			footer = c.pageInLocked(d, FooterName)
 		}
 		if d == "" {
-			return nil, false
+			break
 		}
 	}
+	return sidebar, footer
+}
+
+// pageInLocked returns the page named name in folder d, in any letter case.
+func (c *Catalog) pageInLocked(d Path, name string) *PageInfo {
+	q := d.Join(name)
+	if pi, ok := c.pages[q]; ok {
+		return pi
+	}
+	for _, q := range c.lower[strings.ToLower(string(q))] {
+		if pi, ok := c.pages[q]; ok && q.Dir() == d {
+			return pi
+		}
+	}
+	return nil
 }

@@ -149,8 +149,8 @@ const maxMissedShown = 20
 // pages that look missed, with what to do about them.
 func WriteRecognition(w io.Writer, s Recognition) error {
 	_, err := fmt.Fprintf(w, "Recognised %s: %s answering %s, %s with %s, %s; %s, %s.\n",
-		count(s.Pages, "page"), count(s.Runbooks, "runbook"), count(s.Alerts, "alert"), count(s.Postmortems, "postmortem"),
-		count(s.ActionItems, "action item"), count(s.Services, "service"), count(s.Errors, "error"), count(s.Warnings, "warning"))
+		Plural(s.Pages, "page"), Plural(s.Runbooks, "runbook"), Plural(s.Alerts, "alert"), Plural(s.Postmortems, "postmortem"),
+		Plural(s.ActionItems, "action item"), Plural(s.Services, "service"), Plural(s.Errors, "error"), Plural(s.Warnings, "warning"))
 	if err != nil || len(s.Missed) == 0 {
 		return err
 	}
@@ -169,8 +169,8 @@ func WriteRecognition(w io.Writer, s Recognition) error {
 	return nil
 }
 
-// count writes n and the noun, plural unless n is 1.
-func count(n int, noun string) string {
+// Plural writes n and the noun, plural unless n is 1: "1 page", "3 pages".
+func Plural(n int, noun string) string {
 	if n == 1 {
 		return "1 " + noun
 	}

@@ -49,35 +49,36 @@ func isEmptyDir(dir string) (bool, error) {
 // writeFileSync writes a file through a temporary name and fsyncs it, so a
 // crash leaves either the old file or the whole new one.
 func writeFileSync(name string, data []byte) error {
+	return writeFileAtomic(name, func(w io.Writer) error {
+		_, err := w.Write(data)
+		return err
+	})
+}
+
+// writeFileAtomic is writeFileSync for content written by fill.
+func writeFileAtomic(name string, fill func(io.Writer) error) error {
 	f, err := os.CreateTemp(filepath.Dir(name), ".tmp-"+filepath.Base(name)+"-")
 	if err != nil {
 		return err
 	}
 	tmp := f.Name()
-	if _, err := f.Write(data); err != nil {
+	defer os.Remove(tmp) // after a successful rename, there is nothing to remove
+	if err := fill(f); err != nil {
 		f.Close()
-		os.Remove(tmp)
 		return err
 	}
 	if err := f.Chmod(0o644); err != nil {
 		f.Close()
-		os.Remove(tmp)
 		return err
 	}
 	if err := f.Sync(); err != nil {
 		f.Close()
-		os.Remove(tmp)
 		return err
 	}
 	if err := f.Close(); err != nil {
-		os.Remove(tmp)
 		return err
 	}
-	if err := os.Rename(tmp, name); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	return nil
+	return os.Rename(tmp, name)
 }
 
 // syncDir fsyncs a directory, which makes the names created or renamed in

@@ -8,7 +8,6 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/go-git/go-git/v5/plumbing"
@@ -192,28 +191,6 @@ func readHistoryFile(path string, s *Store) (*historyIndex, error) {
 		return nil, fmt.Errorf("read %s: head %s: %w", path, ix.head, err)
 	}
 	return ix, nil
-}
-
-// writeFileAtomic writes a file through a temporary one in the same folder,
-// fsynced and renamed over it.
-func writeFileAtomic(path string, fill func(io.Writer) error) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-"+filepath.Base(path)+"-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if err := fill(tmp); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }
 
 // encoder writes the file's few kinds of values, keeping the first error.

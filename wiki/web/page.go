@@ -183,10 +183,11 @@ func (s *Server) pageView(c echo.Context, p wiki.Path, blob string, now time.Tim
 		v.TOC = res.TOC
 	}
 	v.Backlinks = s.linkPages(g.Backlinks(p))
-	if v.Sidebar, err = s.aside(c, p, wiki.SidebarName); err != nil {
+	sidebar, footer := s.catalog.Asides(p)
+	if v.Sidebar, err = s.aside(c, sidebar); err != nil {
 		return PageView{}, err
 	}
-	if v.Footer, err = s.aside(c, p, wiki.FooterName); err != nil {
+	if v.Footer, err = s.aside(c, footer); err != nil {
 		return PageView{}, err
 	}
 	switch doc.Meta.Kind {
@@ -198,11 +199,10 @@ func (s *Server) pageView(c echo.Context, p wiki.Path, blob string, now time.Tim
 	return v, nil
 }
 
-// aside renders the nearest page named name (wiki.SidebarName,
-// wiki.FooterName) for the page at p, or returns nil when there is none.
-func (s *Server) aside(c echo.Context, p wiki.Path, name string) (*Aside, error) {
-	pi, ok := s.catalog.Nearest(p, name)
-	if !ok {
+// aside renders a page shown around others (see Catalog.Asides), or
+// returns nil for none.
+func (s *Server) aside(c echo.Context, pi *wiki.PageInfo) (*Aside, error) {
+	if pi == nil {
 		return nil, nil
 	}
 	content, err := s.store.ReadBlob(c.Request().Context(), pi.Blob)
@@ -252,8 +252,9 @@ func (s *Server) dependsOn(pi *wiki.PageInfo) string {
 	// The sidebar and footer shown around the page: which ones is decided
 	// by the folders' listings above; what they show, by their text and
 	// where their links lead.
-	for _, name := range []string{wiki.SidebarName, wiki.FooterName} {
-		if a, ok := s.catalog.Nearest(pi.Path, name); ok {
+	sidebar, footer := s.catalog.Asides(pi.Path)
+	for _, a := range []*wiki.PageInfo{sidebar, footer} {
+		if a != nil {
 			b.WriteString(a.Blob + " " + strconv.FormatUint(g.LinksVersion(a.Path), 10))
 		}
 		b.WriteByte(0)
