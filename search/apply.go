@@ -23,6 +23,10 @@ func (ix *Index) Commit() string { return *ix.commit.Load() }
 
 func (ix *Index) setCommit(c string) { ix.commit.Store(&c) }
 
+// FollowsSettings tells the follower to index every page again when the
+// repository settings change: they decide pages' kinds and services.
+func (ix *Index) FollowsSettings() bool { return true }
+
 // Apply brings the index up to u.To. Documents and the new commit land in
 // the same batch, so a single-batch update is atomic. An update needing
 // several batches first records commit "" with its first batch: if it fails
@@ -174,7 +178,12 @@ func toIndexDoc(p wiki.Path, d *wiki.Document) *indexDoc {
 		}
 	}
 	add("kind", kind)
-	add("service", m.Services...)
+	services := m.Services
+	if kind == wiki.KindService && m.Name != "" {
+		// A service's own page is one of its pages.
+		services = append(slices.Clip(services), m.Name)
+	}
+	add("service", services...)
 	add("tag", m.Tags...)
 	add("owner", m.Owner)
 	add("severity", m.Severity)
@@ -194,7 +203,7 @@ func toIndexDoc(p wiki.Path, d *wiki.Document) *indexDoc {
 		Words:     strings.Join([]string{title, strings.Join(hs, "\n"), d.Text, code, extraText, strings.Join(alerts, "\n"), strings.Join(names, "\n")}, "\n"),
 		Alerts:    alerts,
 		Kind:      kind,
-		Services:  m.Services,
+		Services:  services,
 		Tags:      m.Tags,
 		Owner:     m.Owner,
 		Severity:  m.Severity,

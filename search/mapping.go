@@ -11,7 +11,7 @@ import (
 // from git on Open, so bump it whenever mapping.go, analyzer.go or
 // docValuesChunk changes, or what a page's fields are made of (its kind,
 // inferred from folders and sections, decides its alert names).
-const mappingVersion = "opswiki-search-5"
+const mappingVersion = "opswiki-search-6"
 
 // docValuesChunk is how many pages share one compressed block of doc values
 // (zap's default is 1024). Facet counting decompresses a whole block for

@@ -29,7 +29,7 @@ func (e *Editor) Attach(ctx context.Context, page Path, name string, content []b
 		if err != nil {
 			return "", err
 		}
-		if _, err := e.gate.CheckFile(p, content); err != nil {
+		if _, err := e.gate.CheckFile(p, content, e.catalog.Settings()); err != nil {
 			return "", err
 		}
 		_, err = e.store.Commit(ctx, CommitRequest{Expect: map[Path]string{p: ""}, Author: author, Message: "Attach " + string(p) + " to " + string(page),

@@ -40,8 +40,10 @@ type Catalog struct {
 	alias  map[string][]Path // lower-cased former page name -> pages
 	ldirs  map[string]Path   // lower-cased folder -> folder
 	gen    atomic.Uint64     // changes whenever a file appears or disappears
-	graph  *graphState       // what derives the next graph, changed by Apply only
-	latest atomic.Pointer[Graph]
+	// settings are the repository settings as of commit.
+	settings atomic.Pointer[Settings]
+	graph    *graphState // what derives the next graph, changed by Apply only
+	latest   atomic.Pointer[Graph]
 
 	childMu  sync.Mutex
 	children map[Path]*listing // folder listings, until a change in the folder
@@ -72,6 +74,19 @@ func (c *Catalog) reset() {
 
 // Name implements View.
 func (c *Catalog) Name() string { return "pages" }
+
+// FollowsSettings tells the follower to derive the catalog again when the
+// repository settings change.
+func (c *Catalog) FollowsSettings() bool { return true }
+
+// Settings returns the repository settings as of the catalog's commit;
+// nil when the repository has none.
+func (c *Catalog) Settings() *Settings {
+	if c == nil {
+		return nil
+	}
+	return c.settings.Load()
+}
 
 // Commit implements View.
 func (c *Catalog) Commit() string {
@@ -129,6 +144,7 @@ func (c *Catalog) Apply(ctx context.Context, u Update) error {
 		}
 	}
 	c.commit = u.To
+	c.settings.Store(u.Settings)
 	c.graph.apply(c, u.To, changes)
 	c.latest.Store(c.graph.g)
 	c.childMu.Lock()

@@ -156,6 +156,15 @@ func (c *Catalog) lookupNameLocked(from Path, target string) (Path, bool) {
 	if target == "" {
 		return "", false
 	}
+	if strings.Contains(target, "://") {
+		// An address: a page here when it is under an old home of the
+		// pages (a redirect of the settings).
+		name, _, ok := c.Settings().OldURL(target)
+		if !ok {
+			return "", false
+		}
+		return c.lookupNameLocked("", "/"+name)
+	}
 	if p, ok := c.lookupWrittenLocked(from, target); ok {
 		return p, true
 	}

@@ -151,6 +151,9 @@ type Document struct {
 	// Text is the body as plain text: markup removed, code blocks excluded.
 	Text     string
 	Problems []Problem
+	// AliasedKeys lists the front matter keys read as another key by the
+	// repository settings' key aliases.
+	AliasedKeys []string
 
 	keyLines map[string]int // front matter key -> file line
 }

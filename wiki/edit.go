@@ -115,12 +115,12 @@ const maxAttempts = 64
 // processes change the same page faster than it can merge.
 var errBusy = Errorf(EUNAVAILABLE, "Pushes keep changing this page faster than the change can be merged; nothing was lost, try again.")
 
-// Save writes one page. Returns a *ValidationError (EDOCUMENT) when the
+// Save writes one page, or the repository settings. Returns a *ValidationError (EDOCUMENT) when the
 // document has errors, a *ConflictError (ECONFLICT) when a concurrent change
 // cannot be merged, EINVALID for a bad path or base, ETOOLARGE over the
 // page limit (see Gate).
 func (e *Editor) Save(ctx context.Context, req SaveRequest) (SaveResult, error) {
-	if !req.Path.IsPage() {
+	if !req.Path.IsPage() && !req.Path.IsSettings() {
 		return SaveResult{}, Errorf(EINVALID, "A page's path must end in .md: %q.", req.Path)
 	}
 	// Over the limit fails before any merging; the gate checks the
@@ -133,7 +133,7 @@ func (e *Editor) Save(ctx context.Context, req SaveRequest) (SaveResult, error) 
 		if err != nil || (curBlob != "" && bytes.Equal(content, cur)) {
 			return pageChange{content: content, merged: merged}, err
 		}
-		if _, err := e.gate.CheckFile(req.Path, content); err != nil {
+		if _, err := e.gate.CheckFile(req.Path, content, e.catalog.Settings()); err != nil {
 			return pageChange{}, err
 		}
 		msg := req.Message
@@ -160,7 +160,7 @@ func (e *Editor) rewrite(ctx context.Context, p Path, author Signature, message 
 		if err != nil || bytes.Equal(out, cur) {
 			return pageChange{content: out}, err
 		}
-		if _, err := e.gate.CheckRewrite(p, cur, out); err != nil {
+		if _, err := e.gate.CheckRewrite(p, cur, out, e.catalog.Settings()); err != nil {
 			return pageChange{}, err
 		}
 		return pageChange{content: out, message: message}, nil
@@ -257,15 +257,6 @@ func (e *Editor) merge(ctx context.Context, req SaveRequest, cur []byte, curBlob
 		return nil, false, &ConflictError{Path: req.Path, Base: curBlob, Theirs: cur, Yours: req.Content, Merged: merged}
 	}
 	return merged, true, nil
-}
-
-// Validate returns a *ValidationError when content has errors that block a
-// save: front matter errors and unresolved conflict markers.
-func Validate(p Path, content []byte) error {
-	if errs := ParseDocument(p, content).Errors(); len(errs) > 0 {
-		return &ValidationError{Problems: errs}
-	}
-	return nil
 }
 
 // sync waits until the page catalog shows the write, and briefly for the

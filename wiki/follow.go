@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime"
+	"slices"
 	"sync"
 	"time"
 )
@@ -34,8 +35,9 @@ type Follower struct {
 
 	// Every view is handed the same diff and reads the same changed
 	// pages: each is computed once and shared.
-	diffs *Cache[[2]string, []Change]
-	docs  *Cache[string, *Document] // by blob
+	diffs    *Cache[[2]string, []Change]
+	docs     *Cache[string, *Document] // by settings blob, path and blob
+	settings *Cache[string, *Settings] // by commit
 }
 
 type viewState struct {
@@ -71,8 +73,9 @@ func NewFollower(store Store, log *slog.Logger, interval time.Duration, views ..
 		log = slog.Default()
 	}
 	f := &Follower{store: store, log: log, interval: interval, changed: make(chan struct{}), wake: make(chan struct{}, 1),
-		diffs: NewCache[[2]string, []Change](int64(4*len(views)), nil),
-		docs:  NewCache(4<<20, func(_ string, d *Document) int64 { return int64(256 + len(d.Body) + len(d.Text)) })}
+		diffs:    NewCache[[2]string, []Change](int64(4*len(views)), nil),
+		docs:     NewCache(4<<20, func(_ string, d *Document) int64 { return int64(256 + len(d.Body) + len(d.Text)) }),
+		settings: NewCache[string, *Settings](int64(4*len(views)), nil)}
 	for _, v := range views {
 		f.views = append(f.views, &viewState{v: v, kick: make(chan struct{}, 1)})
 	}
@@ -190,6 +193,7 @@ func (f *Follower) catchUp(ctx context.Context, vs *viewState, head string) erro
 	}
 	var changes []Change
 	var err error
+	settings := (*Settings)(nil)
 	if head != "" {
 		changes, err = f.diff(ctx, from, head)
 		if err != nil && from != "" && ErrorCode(err) == ENOTFOUND {
@@ -202,12 +206,25 @@ func (f *Follower) catchUp(ctx context.Context, vs *viewState, head string) erro
 		if err != nil {
 			return err
 		}
+		if settings, err = f.settingsAt(ctx, head); err != nil {
+			return err
+		}
+		if from != "" && followsSettings(vs.v) && slices.ContainsFunc(changes, func(c Change) bool { return c.Path.IsSettings() }) {
+			// The settings shape every page: derive the view again from
+			// the whole tree, once.
+			f.log.Info("settings changed; deriving the view again", "view", vs.v.Name(), "commit", head)
+			from = ""
+			if changes, err = f.diff(ctx, "", head); err != nil {
+				return err
+			}
+		}
 	}
 	f.mu.Lock()
 	vs.head, vs.total, vs.done = head, len(changes), 0
 	f.mu.Unlock()
 	start := time.Now()
-	u := Update{From: from, To: head, Changes: changes, Load: f.load,
+	u := Update{From: from, To: head, Changes: changes, Settings: settings,
+		Load: func(ctx context.Context, c Change) (*Document, error) { return f.load(ctx, c, settings) },
 		Progress: func(done int) {
 			f.mu.Lock()
 			vs.done = done
@@ -240,14 +257,48 @@ func (f *Follower) diff(ctx context.Context, from, to string) ([]Change, error) 
 	return changes, err
 }
 
-// load reads and parses a changed page at the commit being applied. The
-// views share what they load: a page a commit changed is read and parsed
-// once, not once per view. Views must not change the document.
-func (f *Follower) load(ctx context.Context, c Change) (*Document, error) {
+// settingsAt returns the repository settings in force at commit.
+func (f *Follower) settingsAt(ctx context.Context, commit string) (*Settings, error) {
+	if s, ok := f.settings.Get(commit); ok {
+		return s, nil
+	}
+	s, err := ReadSettings(ctx, f.store, commit)
+	if err != nil {
+		return nil, err
+	}
+	f.settings.Put(commit, s)
+	return s, nil
+}
+
+// ReadSettings reads the repository settings at commit; nil when the
+// repository has none.
+func ReadSettings(ctx context.Context, store Store, commit string) (*Settings, error) {
+	b, blob, err := store.ReadFile(ctx, commit, SettingsPath)
+	if ErrorCode(err) == ENOTFOUND {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return ParseSettings(b, blob), nil
+}
+
+// followsSettings reports whether a view derives from the pages' content,
+// which the settings shape.
+func followsSettings(v View) bool {
+	sv, ok := v.(interface{ FollowsSettings() bool })
+	return ok && sv.FollowsSettings()
+}
+
+// load reads and parses a changed page at the commit being applied, under
+// that commit's settings. The views share what they load: a page a commit
+// changed is read and parsed once, not once per view. Views must not change
+// the document.
+func (f *Follower) load(ctx context.Context, c Change, s *Settings) (*Document, error) {
 	if !c.Path.IsPage() || c.Kind == Deleted {
 		return nil, Errorf(ENOTFOUND, "%s is not a page", c.Path)
 	}
-	key := string(c.Path) + "\x00" + c.Blob // the document knows its path
+	key := s.blob() + "\x00" + string(c.Path) + "\x00" + c.Blob // the document knows its path
 	if d, ok := f.docs.Get(key); ok {
 		return d, nil
 	}
@@ -255,7 +306,7 @@ func (f *Follower) load(ctx context.Context, c Change) (*Document, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := ParseDocument(c.Path, b)
+	d := ParseDocumentWith(c.Path, b, s)
 	f.docs.Put(key, d)
 	return d, nil
 }

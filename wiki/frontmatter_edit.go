@@ -30,7 +30,7 @@ func addFirstKey(content []byte, key, line string) ([]byte, error) {
 	fm, _, _, closed := splitFrontMatter(content)
 	d := &Document{}
 	if closed {
-		parseMeta(d, fm, frontMatterFormat(content))
+		parseMeta(d, fm, frontMatterFormat(content), nil)
 	}
 	if !closed || len(d.Problems) > 0 {
 		return nil, Errorf(EINVALID, "The page's front matter has errors; fix them before moving it.")

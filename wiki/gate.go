@@ -23,18 +23,22 @@ type Gate struct {
 // document of a page (nil for other files), whose warnings the caller may
 // show. Returns EINVALID for a path git or the wiki refuses, ETOOLARGE
 // over a limit, and a *ValidationError (EDOCUMENT) for a page with errors.
-// Deleting a file is never checked.
-func (g Gate) CheckFile(p Path, content []byte) (*Document, error) {
+// Deleting a file is never checked. Pages are read under the repository
+// settings s (nil for none); the settings file itself is checked as one.
+func (g Gate) CheckFile(p Path, content []byte, s *Settings) (*Document, error) {
 	if err := CheckWriteFile(p, content); err != nil {
 		return nil, err
 	}
 	if err := g.CheckSize(p, int64(len(content))); err != nil {
 		return nil, err
 	}
+	if p.IsSettings() {
+		return nil, CheckSettings(content)
+	}
 	if !p.IsPage() {
 		return nil, nil
 	}
-	d := ParseDocument(p, content)
+	d := ParseDocumentWith(p, content, s)
 	if errs := d.Errors(); len(errs) > 0 {
 		return d, &ValidationError{Problems: errs}
 	}
@@ -73,10 +77,10 @@ func ByteSize(n int64) string {
 // wrote (an action item's status, a review date, links rewritten by a
 // move): errors the text already had do not block it, only errors the
 // change brings.
-func (g Gate) CheckRewrite(p Path, before, after []byte) (*Document, error) {
-	d, err := g.CheckFile(p, after)
+func (g Gate) CheckRewrite(p Path, before, after []byte, s *Settings) (*Document, error) {
+	d, err := g.CheckFile(p, after, s)
 	var verr *ValidationError
-	if errors.As(err, &verr) && p.IsPage() && len(verr.Problems) <= len(ParseDocument(p, before).Errors()) {
+	if errors.As(err, &verr) && p.IsPage() && len(verr.Problems) <= len(ParseDocumentWith(p, before, s).Errors()) {
 		return d, nil
 	}
 	return d, err

@@ -44,7 +44,7 @@ var yamlLineRE = regexp.MustCompile(`line (\d+)`)
 // parseMeta fills d.Meta from the front matter fm in the given format
 // (formatYAML, formatTOML, formatJSON; see splitFrontMatter). JSON is read
 // as the YAML it also is; TOML is turned into the same document tree.
-func parseMeta(d *Document, fm []byte, format string) {
+func parseMeta(d *Document, fm []byte, format string, s *Settings) {
 	mp := &metaParser{d: d, offset: 1}
 	if format == formatJSON {
 		mp.offset = 0 // the object starts on the first line
@@ -95,9 +95,19 @@ func parseMeta(d *Document, fm []byte, format string) {
 		return
 	}
 	seen := map[string]bool{}
+	present := map[string]bool{}
+	for i := 0; i < len(doc.Content); i += 2 {
+		present[doc.Content[i].Value] = true
+	}
 	for i := 0; i+1 < len(doc.Content); i += 2 {
 		k, v := doc.Content[i], doc.Content[i+1]
 		key := k.Value
+		// A key the settings alias stands for the wiki's own key when the
+		// page does not write that one too; otherwise it is kept as is.
+		if to, ok := s.alias(key); ok && !present[to] && !seen[to] {
+			d.AliasedKeys = append(d.AliasedKeys, key)
+			key = to
+		}
 		if seen[key] {
 			mp.errorf(k.Line+mp.offset, key, "key %q appears more than once", key)
 			continue

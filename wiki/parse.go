@@ -12,6 +12,12 @@ import (
 // fails: a document with broken front matter is still a page, shown with its
 // errors, so nothing a person wrote disappears.
 func ParseDocument(p Path, content []byte) *Document {
+	return ParseDocumentWith(p, content, nil)
+}
+
+// ParseDocumentWith is ParseDocument under a repository's settings: their
+// key aliases, kind rules and service folders (nil settings have none).
+func ParseDocumentWith(p Path, content []byte, s *Settings) *Document {
 	d := &Document{Path: p, Body: content, BodyLine: 1}
 	fm, body, bodyLine, closed := splitFrontMatter(content)
 	if fm != nil {
@@ -26,11 +32,11 @@ func ParseDocument(p Path, content []byte) *Document {
 				Message: "front matter starts with " + delim + " but has no closing " + delim + " line"})
 		default:
 			d.Body, d.BodyLine = body, bodyLine
-			parseMeta(d, fm, format)
+			parseMeta(d, fm, format, s)
 		}
 	}
 	scanBody(d)
-	resolveKindAndTitle(d)
+	resolveKindAndTitle(d, s)
 	checkMeta(d)
 	checkMarkers(d, content)
 	return d
@@ -122,14 +128,31 @@ func cutLine(b []byte) (line, rest []byte, found bool) {
 }
 
 // resolveKindAndTitle applies the fallbacks of SPEC §3: kind from the
-// folders and then the shape of the page, title from the first level-one
-// heading, then the file name.
-func resolveKindAndTitle(d *Document) {
+// settings' rules, the folders and then the shape of the page, title from
+// the first level-one heading, then the file name. A service folder of the
+// settings gives its pages their service, and its own page describes it.
+func resolveKindAndTitle(d *Document, s *Settings) {
+	declared := d.Meta.Kind != ""
+	svc, folder, _ := s.ServiceFor(d.Path)
+	if svc != "" && !declared && d.Path.IsIndex() && d.Path.Dir() == folder {
+		// The service folder's own page describes the service, whatever
+		// kind rule covers the folder's other pages.
+		d.Meta.Kind = KindService
+		if d.Meta.Name == "" {
+			d.Meta.Name = svc
+		}
+	}
+	if d.Meta.Kind == "" && d.Path.Top() != "templates" {
+		d.Meta.Kind, _ = s.KindFor(d.Path)
+	}
 	if d.Meta.Kind == "" {
 		d.Meta.Kind = KindFromPath(d.Path)
 		if d.Meta.Kind == KindPage && d.Path.Top() != "templates" && hasRunbookShape(d.Headings) {
 			d.Meta.Kind = KindRunbook
 		}
+	}
+	if svc != "" && len(d.Meta.Services) == 0 && d.Meta.Kind != KindService {
+		d.Meta.Services = []string{svc}
 	}
 	if d.Path.Top() == "templates" && !d.Path.IsIndex() {
 		// A template declares the kind of the pages made from it; it is not

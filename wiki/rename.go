@@ -49,7 +49,7 @@ func (e *Editor) Move(ctx context.Context, from, to Path, base string, author Si
 		if err != nil {
 			return MoveResult{}, err
 		}
-		if _, err := e.gate.CheckRewrite(to, cur, moved); err != nil {
+		if _, err := e.gate.CheckRewrite(to, cur, moved, e.catalog.Settings()); err != nil {
 			return MoveResult{}, err
 		}
 		changes := []FileChange{{Path: from, Delete: true}, {Path: to, Content: moved}}
@@ -69,7 +69,7 @@ func (e *Editor) Move(ctx context.Context, from, to Path, base string, author Si
 				continue
 			}
 			if out, changed := RewriteLinks(pi.Path, content, from, to, e.catalog.LookupName); changed {
-				if _, err := e.gate.CheckRewrite(pi.Path, content, out); err != nil {
+				if _, err := e.gate.CheckRewrite(pi.Path, content, out, e.catalog.Settings()); err != nil {
 					return MoveResult{}, err
 				}
 				changes = append(changes, FileChange{Path: pi.Path, Content: out})

@@ -7,6 +7,9 @@ import "time"
 func Report(c *Catalog, now time.Time) []Problem {
 	g := c.Graph()
 	var out []Problem
+	if s := c.Settings(); s != nil {
+		out = append(out, s.Problems...)
+	}
 	for _, pi := range c.Pages() {
 		if pi.Meta.Kind == KindTemplate || pi.Doc == nil {
 			continue

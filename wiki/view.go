@@ -16,6 +16,11 @@ type Update struct {
 	// It is safe for concurrent use, so views may load in parallel (see
 	// LoadAll).
 	Load func(ctx context.Context, c Change) (*Document, error)
+	// Settings are the repository settings at To (nil when it has none),
+	// which Load already applies. A view that derives from the pages'
+	// content and has a FollowsSettings method returning true is rebuilt
+	// (From empty) whenever a commit changes the settings.
+	Settings *Settings
 	// Progress reports how many of Changes the view has applied so far;
 	// views call it as they go so readiness can show how far a rebuild is.
 	Progress func(done int)

@@ -54,6 +54,12 @@ func Check(ctx context.Context, dir, format string, strict bool, now time.Time, 
 		return fmt.Errorf("read %s: %w", dir, err)
 	}
 	cat := wiki.NewCatalog()
+	var settings *wiki.Settings
+	if b, err := os.ReadFile(filepath.Join(root, string(wiki.SettingsPath))); err == nil {
+		settings = wiki.ParseSettings(b, "worktree")
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
 	load := func(ctx context.Context, c wiki.Change) (*wiki.Document, error) {
 		if !c.Path.IsPage() {
 			return nil, wiki.Errorf(wiki.ENOTFOUND, "not a page")
@@ -62,9 +68,9 @@ func Check(ctx context.Context, dir, format string, strict bool, now time.Time, 
 		if err != nil {
 			return nil, err
 		}
-		return wiki.ParseDocument(c.Path, b), nil
+		return wiki.ParseDocumentWith(c.Path, b, settings), nil
 	}
-	if err := cat.Apply(ctx, wiki.Update{To: "worktree", Changes: changes, Load: load}); err != nil {
+	if err := cat.Apply(ctx, wiki.Update{To: "worktree", Changes: changes, Load: load, Settings: settings}); err != nil {
 		return err
 	}
 	problems := wiki.Report(cat, now)

@@ -239,6 +239,27 @@ func (h *Handler) validate(ctx context.Context, in *gitstore.Incoming, old, new 
 	if err != nil {
 		return 0, err
 	}
+	// Pages are read under the settings the push leaves in force: its own
+	// settings file when it changes one, else those main has now.
+	var settings *wiki.Settings
+	if !old.IsZero() {
+		if settings, err = wiki.ReadSettings(ctx, h.store, old.String()); err != nil {
+			return 0, err
+		}
+	}
+	for _, c := range changes {
+		if !c.Path.IsSettings() {
+			continue
+		}
+		settings = nil
+		if c.Kind != wiki.Deleted {
+			content, err := in.ReadBlob(ctx, c.Blob)
+			if err != nil {
+				return 0, err
+			}
+			settings = wiki.ParseSettings(content, c.Blob)
+		}
+	}
 	errs := 0
 	now := time.Now()
 	for _, c := range changes {
@@ -254,7 +275,7 @@ func (h *Handler) validate(ctx context.Context, in *gitstore.Incoming, old, new 
 		if err != nil {
 			return 0, err
 		}
-		doc, err := h.cfg.Gate.CheckFile(c.Path, content)
+		doc, err := h.cfg.Gate.CheckFile(c.Path, content, settings)
 		var ve *wiki.ValidationError
 		switch {
 		case errors.As(err, &ve):

@@ -13,6 +13,7 @@ import (
 	"context"
 	"fmt"
 	"html/template"
+	"strings"
 	"time"
 
 	"github.com/opswiki/opswiki/wiki"
@@ -28,7 +29,10 @@ type Resolver interface {
 	// or a folder when p names one.
 	Exists(p wiki.Path) bool
 	// LookupName resolves a wiki link target ("runbooks/disk-full",
-	// "Disk Full"; exact first, then case-insensitive) to a page path.
+	// "Disk Full"; exact first, then case-insensitive) to a page path. It
+	// is also asked about http(s) addresses, which name a page when they
+	// are under an old home of the pages (the repository settings'
+	// redirects); it answers false for any other address.
 	LookupName(from wiki.Path, target string) (wiki.Path, bool)
 }
 
@@ -235,6 +239,9 @@ type openResolver struct{}
 func (openResolver) Exists(wiki.Path) bool { return true }
 
 func (openResolver) LookupName(_ wiki.Path, target string) (wiki.Path, bool) {
+	if strings.Contains(target, "://") {
+		return "", false // an address elsewhere names no page
+	}
 	p, err := wiki.PathFromName(target)
 	return p, err == nil
 }

@@ -163,6 +163,9 @@ func (st *state) link(n ast.Node, dest string, image bool) {
 			unwrap(n)
 			return
 		}
+		if !image && st.oldURL(n, clean) {
+			return
+		}
 		st.decide(n, &linkInfo{href: escapeURL(clean), external: true})
 	case urlRelative:
 		t, ok := resolve(st, st.path, clean, image)
@@ -190,7 +193,31 @@ func (st *state) autoLink(n *ast.AutoLink) {
 		n.Parent().ReplaceChild(n.Parent(), n, s)
 		return
 	}
+	if st.oldURL(n, clean) {
+		return
+	}
 	st.decide(n, &linkInfo{href: escapeURL(clean), external: true})
+}
+
+// oldURL makes a link to the runbooks' old home (a redirect prefix of the
+// repository settings, which the resolver knows) a link to the page here.
+// It reports whether it did.
+func (st *state) oldURL(n ast.Node, u string) bool {
+	if !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "https://") {
+		return false
+	}
+	p, ok := st.LookupName(st.path, u)
+	if !ok {
+		return false
+	}
+	frag := ""
+	if i := strings.IndexByte(u, '#'); i >= 0 {
+		frag = escapeURL(u[i:])
+	}
+	li := &linkInfo{href: p.URL() + frag}
+	st.addLink(p)
+	st.decide(n, li)
+	return true
 }
 
 func (st *state) wikiLink(n *wikiLink) {

@@ -38,7 +38,7 @@ func (s *Server) handleAPIPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	doc := wiki.ParseDocument(pi.Path, content)
+	doc := wiki.ParseDocumentWith(pi.Path, content, s.catalog.Settings())
 	problems := wiki.Problems(doc, s.catalog.Graph().BrokenOf(pi.Path), s.cfg.Now())
 	return c.JSON(http.StatusOK, apiPage{Path: pi.Path.Name(), File: pi.Path, Title: doc.Title, Content: string(content),
 		Blob: pi.Blob, Commit: s.catalog.Commit(), Meta: doc.Meta, Problems: problems})

@@ -199,7 +199,7 @@ func (s *Server) handleAPIPreview(c echo.Context) error {
 		p += ".md"
 	}
 	content := []byte(normalizeNewlines(body.Content))
-	doc := wiki.ParseDocument(p, content)
+	doc := wiki.ParseDocumentWith(p, content, s.catalog.Settings())
 	res, err := s.renderer.Render(c.Request().Context(), p, "", doc.Body, s.catalog)
 	if err != nil {
 		return err // a client that went away is answered by handleError

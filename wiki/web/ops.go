@@ -195,7 +195,11 @@ func (s *Server) handleReport(c echo.Context) error {
 		if !ok {
 			i = len(v.Groups)
 			index[p.Path] = i
-			v.Groups = append(v.Groups, ReportGroup{Path: p.Path, URL: p.Path.URL()})
+			u := p.Path.URL()
+			if p.Path.IsSettings() {
+				u = "/-/settings"
+			}
+			v.Groups = append(v.Groups, ReportGroup{Path: p.Path, URL: u})
 		}
 		v.Groups[i].Problems = append(v.Groups[i].Problems, p)
 	}

@@ -80,6 +80,13 @@ func (s *Server) handleContent(c echo.Context) error {
 		}
 		return s.serveFolder(c, t.Folder)
 	}
+	// The wiki may have taken over the name of the pages' old home: its
+	// addresses lead to the pages here.
+	if old, _, ok := s.catalog.Settings().RequestRedirect(r.Host, r.URL.EscapedPath()); ok {
+		if p, ok := s.catalog.LookupName("", "/"+old); ok {
+			return c.Redirect(http.StatusMovedPermanently, p.URL())
+		}
+	}
 	return s.serveNotFound(c, name)
 }
 
@@ -161,7 +168,7 @@ func (s *Server) pageView(c echo.Context, p wiki.Path, blob string, now time.Tim
 	if err != nil {
 		return PageView{}, fmt.Errorf("read %s: %w", p, err)
 	}
-	doc := wiki.ParseDocument(p, content)
+	doc := wiki.ParseDocumentWith(p, content, s.catalog.Settings())
 	res, err := s.renderer.Render(c.Request().Context(), p, blob, doc.Body, s.catalog)
 	if err != nil {
 		return PageView{}, fmt.Errorf("render %s: %w", p, err)
@@ -209,7 +216,7 @@ func (s *Server) aside(c echo.Context, pi *wiki.PageInfo) (*Aside, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", pi.Path, err)
 	}
-	doc := wiki.ParseDocument(pi.Path, content)
+	doc := wiki.ParseDocumentWith(pi.Path, content, s.catalog.Settings())
 	res, err := s.renderer.Render(c.Request().Context(), pi.Path, pi.Blob, doc.Body, s.catalog)
 	if err != nil {
 		return nil, fmt.Errorf("render %s: %w", pi.Path, err)

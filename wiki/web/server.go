@@ -229,6 +229,7 @@ func (s *Server) routes() {
 	read.POST("/-/account/tokens/revoke", s.handleAccount)
 	s.editRoutes(read, edit)
 	s.opsRoutes(read, edit)
+	s.settingsRoutes(read, edit)
 	if s.git != nil {
 		// Cloning and fetching need a reader, pushing an editor; the git
 		// handler answers everything under /wiki.git itself.
