@@ -58,7 +58,7 @@ func Recognise(c *Catalog, problems []Problem) Recognition {
 		case KindPostmortem:
 			s.Postmortems++
 		case KindPage:
-			if looks, why := looksLike(pi.Path); looks != "" {
+			if looks, why := looksLike(pi); looks != "" {
 				s.Missed = append(s.Missed, Missed{Path: pi.Path, Looks: looks, Why: why})
 			}
 		}
@@ -115,12 +115,16 @@ func looksLikeAlert(s string) bool {
 }
 
 // looksLike says whether a plain page looks like a runbook or a postmortem
-// by its folders or file name, and why. A folder's own page, and a page
-// whose folders would make it a runbook or postmortem (so its plain kind
-// was declared), do not.
-func looksLike(p Path) (kind, why string) {
-	if p.IsIndex() || KindFromPath(p) != KindPage {
+// by its folders, file name or incident times, and why. A folder's own
+// page, and a page that declares its plain kind (in front matter, or so
+// since its folders would make it a runbook or postmortem), do not.
+func looksLike(pi *PageInfo) (kind, why string) {
+	p := pi.Path
+	if p.IsIndex() || KindFromPath(p) != KindPage || pi.Doc != nil && pi.Doc.KeyLine("kind") > 0 {
 		return "", ""
+	}
+	if !pi.Meta.Started.IsZero() || !pi.Meta.Resolved.IsZero() {
+		return KindPostmortem, "incident times in its front matter"
 	}
 	for _, dir := range strings.Split(string(p.Dir()), "/") {
 		d := strings.ToLower(dir)
@@ -166,7 +170,53 @@ func WriteRecognition(w io.Writer, s Recognition) error {
 		}
 		fmt.Fprintf(w, "  %s: looks like a %s (%s)\n", m.Path, m.Looks, m.Why)
 	}
+	if rules := folderRules(s.Missed); len(rules) > 0 {
+		fmt.Fprintf(w, "Or give whole folders a kind in %s at the root of the repository:\nkinds:\n", SettingsPath)
+		for _, r := range rules {
+			fmt.Fprintf(w, "  %q: %s   # %s\n", r.glob, r.kind, Plural(r.pages, "page"))
+		}
+	}
 	return nil
+}
+
+// folderRule is a kind rule that would give several missed pages of one
+// folder their kind.
+type folderRule struct {
+	glob, kind string
+	pages      int
+}
+
+// folderRules suggests a kind rule for each folder holding at least three
+// missed pages that all look alike, the largest first, at most five.
+func folderRules(missed []Missed) []folderRule {
+	type key struct{ dir, kind string }
+	count := map[key]int{}
+	kinds := map[Path]map[string]bool{}
+	for _, m := range missed {
+		d := m.Path.Dir()
+		count[key{string(d), m.Looks}]++
+		if kinds[d] == nil {
+			kinds[d] = map[string]bool{}
+		}
+		kinds[d][m.Looks] = true
+	}
+	var out []folderRule
+	for k, n := range count {
+		if n >= 3 && len(kinds[Path(k.dir)]) == 1 {
+			glob := "*.md"
+			if k.dir != "" {
+				glob = k.dir + "/*.md"
+			}
+			out = append(out, folderRule{glob: glob, kind: k.kind, pages: n})
+		}
+	}
+	slices.SortFunc(out, func(a, b folderRule) int {
+		if a.pages != b.pages {
+			return b.pages - a.pages
+		}
+		return strings.Compare(a.glob, b.glob)
+	})
+	return out[:min(len(out), 5)]
 }
 
 // Plural writes n and the noun, plural unless n is 1: "1 page", "3 pages".

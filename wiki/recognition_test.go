@@ -2,6 +2,7 @@ package wiki_test
 
 import (
 	"bytes"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -64,6 +65,31 @@ func TestRecognise(t *testing.T) {
 		"Recognised 15 pages: 3 runbooks answering 5 alerts, 1 postmortem with 2 action items, 1 service; 1 error, 2 warnings.",
 		"3 pages look like runbooks or postmortems but are plain pages;",
 		"  docs/alerting/HighLatency.md: looks like a runbook (in folder alerting)",
+	} {
+		if !strings.Contains(out.String(), line) {
+			t.Errorf("summary lacks %q:\n%s", line, out.String())
+		}
+	}
+}
+
+// Pages of one folder that all look like postmortems (here by the incident
+// times other tools write) get one suggested kind rule for the settings.
+func TestRecogniseSuggestsFolderRule(t *testing.T) {
+	files := map[string]string{"data/README.md": "# Public postmortems\n", "notes/a.md": "# A\n"}
+	for i := range 4 {
+		files[fmt.Sprintf("data/%d.md", i)] = fmt.Sprintf("---\ntitle: Outage %d\nstart_time: 2017-01-31T23:00:00Z\nend_time: 2017-02-01T18:00:00Z\n---\n", i)
+	}
+	files["data/odd.md"] = "---\nstart_time: 2017-01-31T23:00:00Z\nkind: page\n---\n"
+	s := MustStore(t, files)
+	cat := wiki.NewCatalog()
+	mustSync(t, MustFollow(t, s, cat))
+	var out bytes.Buffer
+	if err := wiki.WriteRecognition(&out, wiki.Recognise(cat, nil)); err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range []string{
+		"  data/0.md: looks like a postmortem (incident times in its front matter)",
+		"Or give whole folders a kind in .opswiki.yaml at the root of the repository:\nkinds:\n  \"data/*.md\": postmortem   # 4 pages\n",
 	} {
 		if !strings.Contains(out.String(), line) {
 			t.Errorf("summary lacks %q:\n%s", line, out.String())

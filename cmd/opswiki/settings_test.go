@@ -1,8 +1,10 @@
 package main_test
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -197,5 +199,51 @@ func TestSettingsPushAndSave(t *testing.T) {
 	}
 	if _, _, body := s.Get(t, "/-/settings"); !strings.Contains(body, "<code>team</code>") {
 		t.Error("saved key alias not in force")
+	}
+}
+
+// The icco/postmortems collection imported as it is, files unchanged:
+// public postmortems as data/<uuid>.md with their own front matter keys
+// (company, product, start_time, end_time). One line of .opswiki.yaml
+// says they are postmortems; then every one is in the catalog, with its
+// product as its service and its times as the incident's.
+func TestImportIccoPostmortemsAsTheyAre(t *testing.T) {
+	root := filepath.Join("..", "..", "..", "shared", "corpora", "icco-postmortems")
+	files := map[string][]byte{}
+	err := filepath.WalkDir(filepath.Join(root, "data"), func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".md") {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		rel, _ := filepath.Rel(root, p)
+		files[filepath.ToSlash(rel)] = b
+		return err
+	})
+	if os.IsNotExist(err) {
+		t.Skipf("shared corpora not found at %s; this test imports them", root)
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) < 200 {
+		t.Fatalf("only %d postmortems in %s", len(files), root)
+	}
+	files[".opswiki.yaml"] = []byte("kinds:\n  \"data/*.md\": postmortem\n")
+	s, out := MustInitFrom(t, files)
+	if want := fmt.Sprintf("%d postmortems", len(files)-1); !strings.Contains(out, want) {
+		t.Errorf("init --from does not count %s:\n%s", want, out)
+	}
+	if r := s.Search(t, "kind:postmortem", 1); int(r.Total) != len(files)-1 {
+		t.Errorf("kind:postmortem finds %d, want %d", r.Total, len(files)-1)
+	}
+	if code, _, body := s.Get(t, "/-/settings"); code != 200 || ruleCount(body, "kind-rules") != fmt.Sprint(len(files)-1) {
+		t.Errorf("/-/settings: %d, kind rule matched %s", code, ruleCount(body, "kind-rules"))
+	}
+	// The product a postmortem names is its service.
+	if r := s.Search(t, "kind:postmortem service:simpledb", 5); len(r.Hits) == 0 {
+		t.Error("no postmortem of the product SimpleDB")
+	}
+	_, _, rel := s.Get(t, "/-/reliability")
+	if !strings.Contains(rel, "SimpleDB") {
+		t.Error("/-/reliability does not list the SimpleDB incident")
 	}
 }
