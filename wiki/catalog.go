@@ -39,6 +39,10 @@ type Catalog struct {
 	svcs   map[string][]Path // lower-cased service name -> service pages
 	alias  map[string][]Path // lower-cased former page name -> pages
 	ldirs  map[string]Path   // lower-cased folder -> folder
+	// configs are the parsed configuration files (IsConfigFile), and
+	// navOrder the page tree's order their MkDocs navigations give.
+	configs  map[Path]*Document
+	navOrder map[Path]int
 	gen    atomic.Uint64     // changes whenever a file appears or disappears
 	// settings are the repository settings as of commit.
 	settings atomic.Pointer[Settings]
@@ -68,6 +72,8 @@ func (c *Catalog) reset() {
 	c.alias = map[string][]Path{}
 	c.children = map[Path]*listing{}
 	c.ldirs = map[string]Path{"": ""}
+	c.configs = map[Path]*Document{}
+	c.navOrder = nil
 	c.graph = newGraphState()
 	c.latest.Store(c.graph.g)
 }
@@ -114,11 +120,12 @@ func (c *Catalog) Apply(ctx context.Context, u Update) error {
 	if u.From == "" {
 		c.reset()
 	}
-	setChanged := false
+	setChanged, navChanged := false, false
 	changes := make([]graphChange, len(u.Changes))
 	for i, ch := range u.Changes {
 		_, existed := c.files[ch.Path]
-		changes[i] = graphChange{path: ch.Path, before: c.pages[ch.Path], existed: existed}
+		changes[i] = graphChange{path: ch.Path, before: c.pages[ch.Path], beforeConfig: c.configs[ch.Path], existed: existed}
+		navChanged = navChanged || IsMkdocsConfig(ch.Path)
 	}
 	for i, ch := range u.Changes {
 		if ch.Kind == Deleted {
@@ -133,10 +140,14 @@ func (c *Catalog) Apply(ctx context.Context, u Update) error {
 		}
 		c.files[ch.Path] = ch.Blob
 		c.addDirsLocked(ch.Path)
-		if docs[i] != nil {
+		switch {
+		case docs[i] != nil && ch.Path.IsPage():
 			c.pages[ch.Path] = newPageInfo(docs[i], ch.Blob)
-		} else {
+		case docs[i] != nil:
+			c.configs[ch.Path] = docs[i]
+		default:
 			delete(c.pages, ch.Path)
+			delete(c.configs, ch.Path)
 		}
 		c.indexLocked(ch.Path)
 		if u.Progress != nil && i%1000 == 999 {
@@ -148,6 +159,10 @@ func (c *Catalog) Apply(ctx context.Context, u Update) error {
 	c.graph.apply(c, u.To, changes)
 	c.latest.Store(c.graph.g)
 	c.childMu.Lock()
+	if navChanged {
+		c.navOrder = c.navOrderLocked()
+		clear(c.children) // the order of any folder may have changed
+	}
 	for _, ch := range u.Changes {
 		// A change shows in the listing of its folder, and of the folders
 		// above when it makes or empties a folder or retitles a folder's
@@ -164,6 +179,43 @@ func (c *Catalog) Apply(ctx context.Context, u Update) error {
 		c.gen.Add(1)
 	}
 	return nil
+}
+
+// navOrderLocked merges the orders of every MkDocs navigation, in path
+// order: the first configuration to rank a page or folder decides.
+func (c *Catalog) navOrderLocked() map[Path]int {
+	var paths []Path
+	for p, d := range c.configs {
+		if d.Nav != nil {
+			paths = append(paths, p)
+		}
+	}
+	if len(paths) == 0 {
+		return nil
+	}
+	sort.Slice(paths, func(i, j int) bool { return paths[i] < paths[j] })
+	out := map[Path]int{}
+	for _, p := range paths {
+		for q, rank := range c.configs[p].Nav.Order() {
+			if _, ok := out[q]; !ok {
+				out[q] = rank
+			}
+		}
+	}
+	return out
+}
+
+// Configs returns the parsed configuration files (see IsConfigFile), by
+// path.
+func (c *Catalog) Configs() []*Document {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	out := make([]*Document, 0, len(c.configs))
+	for _, d := range c.configs {
+		out = append(out, d)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
+	return out
 }
 
 func newPageInfo(d *Document, blob string) *PageInfo {
@@ -216,6 +268,7 @@ func (c *Catalog) removeLocked(p Path) {
 	c.unindexLocked(p)
 	delete(c.files, p)
 	delete(c.pages, p)
+	delete(c.configs, p)
 	// Drop the entry from its folder, and folders left empty, upwards.
 	for child, dir := p.Base(), p.Dir(); ; child, dir = dir.Base(), dir.Dir() {
 		entries := c.dirs[dir]

@@ -250,8 +250,22 @@ func (c *Catalog) listing(dir Path) *listing {
 		keys[name] = strings.ToLower(name)
 		out = append(out, ch)
 	}
+	// An MkDocs navigation orders what it lists, in its order, ahead
+	// of the rest.
+	rank := func(ch Child) int {
+		if r, ok := c.navOrder[ch.Path]; ok {
+			return r
+		}
+		return -1
+	}
 	sort.Slice(out, func(i, j int) bool {
-		if out[i].IsDir != out[j].IsDir {
+		ri, rj := rank(out[i]), rank(out[j])
+		switch {
+		case ri >= 0 && rj >= 0 && ri != rj:
+			return ri < rj
+		case (ri >= 0) != (rj >= 0):
+			return ri >= 0
+		case out[i].IsDir != out[j].IsDir:
 			return out[i].IsDir
 		}
 		return keys[out[i].Name] < keys[out[j].Name]

@@ -155,6 +155,11 @@ type Document struct {
 	// repository settings' key aliases.
 	AliasedKeys []string
 
+	// Entities are a Backstage descriptor's entities, Nav an MkDocs
+	// configuration's navigation (see ParseFile); pages have neither.
+	Entities []Entity
+	Nav      *MkdocsNav
+
 	keyLines map[string]int // front matter key -> file line
 }
 

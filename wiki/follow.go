@@ -295,7 +295,7 @@ func followsSettings(v View) bool {
 // changed is read and parsed once, not once per view. Views must not change
 // the document.
 func (f *Follower) load(ctx context.Context, c Change, s *Settings) (*Document, error) {
-	if !c.Path.IsPage() || c.Kind == Deleted {
+	if !c.Path.IsPage() && !IsConfigFile(c.Path) || c.Kind == Deleted {
 		return nil, Errorf(ENOTFOUND, "%s is not a page", c.Path)
 	}
 	key := s.blob() + "\x00" + string(c.Path) + "\x00" + c.Blob // the document knows its path
@@ -306,7 +306,7 @@ func (f *Follower) load(ctx context.Context, c Change, s *Settings) (*Document, 
 	if err != nil {
 		return nil, err
 	}
-	d := ParseDocumentWith(c.Path, b, s)
+	d := ParseFile(c.Path, b, s)
 	f.docs.Put(key, d)
 	return d, nil
 }
@@ -373,8 +373,9 @@ func (f *Follower) Ready() bool {
 	return true
 }
 
-// LoadAll runs load over docs with a few workers, for views that rebuild
-// many pages at once; results keep the order of changes.
+// LoadAll runs load over the changed pages and configuration files (see
+// IsConfigFile) with a few workers, for views that rebuild many pages at
+// once; results keep the order of changes, nil for other files.
 func LoadAll(ctx context.Context, u Update, changes []Change) ([]*Document, error) {
 	docs := make([]*Document, len(changes))
 	errs := make([]error, len(changes))
@@ -390,7 +391,7 @@ func LoadAll(ctx context.Context, u Update, changes []Change) ([]*Document, erro
 		}()
 	}
 	for i, c := range changes {
-		if c.Kind != Deleted && c.Path.IsPage() {
+		if c.Kind != Deleted && (c.Path.IsPage() || IsConfigFile(c.Path)) {
 			work <- i
 		}
 	}

@@ -49,10 +49,41 @@ type ServiceNode struct {
 	Postmortems []Path
 	// ReferencedBy lists pages naming the service (services, depends_on).
 	ReferencedBy []Path
+	// Entity is the Backstage entity (Component or System) describing the
+	// service, from the descriptor EntityFile; nil when none does.
+	// OwnerGroup is the Backstage group owning it, when a descriptor
+	// describes that group.
+	Entity     *Entity
+	EntityFile Path
+	OwnerGroup *Entity
 	// Version changes whenever the node or a page it lists changes, so a
 	// view of the service can be cached until then. It is derived from
 	// content: the same wiki gives the same versions in every process.
 	Version uint64
+}
+
+// Owner returns who owns the service: its page's owner, else its Backstage
+// owner.
+func (n *ServiceNode) Owner() string {
+	if n.Page != nil && n.Page.Meta.Owner != "" {
+		return n.Page.Meta.Owner
+	}
+	if n.Entity != nil {
+		return n.Entity.Owner
+	}
+	return ""
+}
+
+// OnCall returns where the service's on-call is: the on-call tools its
+// Backstage entity's annotations name, else its owning group's.
+func (n *ServiceNode) OnCall() []OnCall {
+	if n.Entity != nil && len(n.Entity.OnCall) > 0 {
+		return n.Entity.OnCall
+	}
+	if n.OwnerGroup != nil {
+		return n.OwnerGroup.OnCall
+	}
+	return nil
 }
 
 // BrokenRef is a link or reference to something the wiki does not have.

@@ -28,7 +28,8 @@ var (
 	gmPaths    = []wiki.Path{"services/checkout.md", "services/payments.md", "services/ledger.md", "services/Checkout-api.md",
 		"runbooks/disk-full.md", "runbooks/DiskFull.md", "runbooks/checkout-high-error-rate.md", "runbooks/README.md",
 		"postmortems/2026/inc-1.md", "postmortems/2026/inc-2.md", "postmortems/inc-3.md", "docs/guide.md", "docs/README.md",
-		"docs/sub/deep.md", "Disk-Full.md", "guide.md", "templates/runbook.md", "docs/diagram.png", "runbooks/diagram.png", "README.md"}
+		"docs/sub/deep.md", "Disk-Full.md", "guide.md", "templates/runbook.md", "docs/diagram.png", "runbooks/diagram.png", "README.md",
+		"catalog-info.yaml", "team/catalog-info.yaml", "services/ledger/catalog-info.yml"}
 )
 
 func (m *graphModel) pick(list []string) string { return list[m.r.IntN(len(list))] }
@@ -79,6 +80,27 @@ func (m *graphModel) content(p wiki.Path) string {
 	return b.String()
 }
 
+// descriptor writes a random Backstage descriptor: components and systems
+// named as the services are, depending on others, and groups owning them.
+func (m *graphModel) descriptor() string {
+	var docs []string
+	for range 1 + m.r.IntN(3) {
+		switch m.r.IntN(4) {
+		case 0:
+			docs = append(docs, fmt.Sprintf("apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  name: %s\n  annotations:\n    opsgenie.com/team: %s\nspec:\n  type: team\n",
+				m.pick([]string{"team-a", "team-b"}), m.pick([]string{"A", "B"})))
+		default:
+			deps := ""
+			if m.r.IntN(2) == 0 {
+				deps = fmt.Sprintf("  dependsOn: [component:%s, resource:%s]\n", strings.ToLower(m.pick(gmServices)), m.pick(gmServices))
+			}
+			docs = append(docs, fmt.Sprintf("apiVersion: backstage.io/v1alpha1\nkind: %s\nmetadata:\n  name: %s\nspec:\n  owner: group:%s\n%s",
+				m.pick([]string{"Component", "System"}), m.pick(gmServices), m.pick([]string{"team-a", "team-b"}), deps))
+		}
+	}
+	return strings.Join(docs, "---\n")
+}
+
 // step changes one to three files and returns the update for it.
 func (m *graphModel) step(from, to string) wiki.Update {
 	var changes []wiki.Change
@@ -98,6 +120,8 @@ func (m *graphModel) step(from, to string) wiki.Update {
 		text := "binary"
 		if p.IsPage() {
 			text = m.content(p)
+		} else if wiki.IsBackstageDescriptor(p) {
+			text = m.descriptor()
 		} else {
 			text = fmt.Sprintf("png %d", m.r.IntN(1000))
 		}
@@ -115,7 +139,10 @@ func (m *graphModel) step(from, to string) wiki.Update {
 
 func (m *graphModel) update(from, to string, changes []wiki.Change) wiki.Update {
 	return wiki.Update{From: from, To: to, Changes: changes, Load: func(_ context.Context, c wiki.Change) (*wiki.Document, error) {
-		return wiki.ParseDocument(c.Path, []byte(m.blobs[c.Blob])), nil
+		if d := wiki.ParseFile(c.Path, []byte(m.blobs[c.Blob]), nil); d != nil {
+			return d, nil
+		}
+		return nil, wiki.Errorf(wiki.ENOTFOUND, "not a page")
 	}}
 }
 
@@ -147,8 +174,12 @@ func factsOf(g *wiki.Graph) graphFacts {
 		if n.Page != nil {
 			page = n.Page.Path
 		}
-		f.Services = append(f.Services, fmt.Sprintf("%s page=%s deps=%v dependents=%v runbooks=%v postmortems=%v refs=%v version=%x",
-			n.Name, page, n.DependsOn, n.Dependents, n.Runbooks, n.Postmortems, n.ReferencedBy, n.Version))
+		entity := "-"
+		if n.Entity != nil {
+			entity = fmt.Sprintf("%s@%s owner=%s oncall=%v", n.Entity.Ref(), n.EntityFile, n.Owner(), n.OnCall())
+		}
+		f.Services = append(f.Services, fmt.Sprintf("%s page=%s entity=%s deps=%v dependents=%v runbooks=%v postmortems=%v refs=%v version=%x",
+			n.Name, page, entity, n.DependsOn, n.Dependents, n.Runbooks, n.Postmortems, n.ReferencedBy, n.Version))
 	}
 	for _, p := range gmPaths {
 		if b := g.Backlinks(p); len(b) > 0 {

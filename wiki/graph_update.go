@@ -30,6 +30,15 @@ type graphState struct {
 	back    map[Path]pathList   // page or file -> pages linking to it
 	keys    map[string]pathSet  // lookup key -> pages with a link or related page it may name
 	incid   map[string]pathList
+	// Backstage descriptors: the entities of each, the descriptors
+	// describing each service (Component, System) and group, and a sum of
+	// descriptor hashes per group for the versions of services it owns.
+	// Descriptor hashes count in declSum and refSum as pages' do.
+	ents    map[Path][]Entity
+	entHash map[Path]uint64 // descriptor -> hash of its path and blob
+	svcEnt  map[string]pathList
+	grpEnt  map[string]pathList
+	grpSum  map[string]uint64
 	alerts  map[string]pathList
 	stems   map[string]pathList
 	heads   map[string]pathList
@@ -51,6 +60,7 @@ func newGraphState() *graphState {
 		svcDecl: map[string]pathList{}, svcRef: map[string]pathList{}, svcRb: map[string]pathList{}, svcPm: map[string]pathList{},
 		depRef: map[string]pathList{}, refSum: map[string]uint64{}, declSum: map[string]uint64{},
 		back: map[Path]pathList{}, keys: map[string]pathSet{}, incid: map[string]pathList{},
+		ents: map[Path][]Entity{}, entHash: map[Path]uint64{}, svcEnt: map[string]pathList{}, grpEnt: map[string]pathList{}, grpSum: map[string]uint64{},
 		alerts: map[string]pathList{}, stems: map[string]pathList{}, heads: map[string]pathList{}}
 }
 
@@ -70,9 +80,10 @@ type graphDirt struct {
 
 // graphChange is one file a commit changed, as the catalog had it before.
 type graphChange struct {
-	path    Path
-	before  *PageInfo // the page before the commit; nil for other files
-	existed bool      // whether the file existed before the commit
+	path         Path
+	before       *PageInfo // the page before the commit; nil for other files
+	beforeConfig *Document // the configuration file before the commit
+	existed      bool      // whether the file existed before the commit
 }
 
 // apply derives the graph of commit from the previous one; the catalog
@@ -104,6 +115,12 @@ func (st *graphState) apply(c *Catalog, commit string, changes []graphChange) {
 		st.remove(p, d)
 		if now != nil && now.Meta.Kind != KindTemplate {
 			st.add(now, d)
+		}
+		if IsBackstageDescriptor(p) {
+			st.removeEntities(p, d)
+			if doc := c.configs[p]; doc != nil && len(doc.Entities) > 0 {
+				st.addEntities(p, c.files[p], doc.Entities, d)
+			}
 		}
 	}
 	relink := make([]Path, 0, len(d.relink))
@@ -248,6 +265,113 @@ func (st *graphState) remove(p Path, d *graphDirt) {
 	d.broken[p] = true
 }
 
+// Backstage entity kinds the wiki takes for services, and for the teams
+// that own them.
+func isServiceEntity(e Entity) bool {
+	return strings.EqualFold(e.Kind, "Component") || strings.EqualFold(e.Kind, "System")
+}
+
+func isGroupEntity(e Entity) bool { return strings.EqualFold(e.Kind, "Group") }
+
+// addEntities records what a Backstage descriptor contributes: services
+// (Component, System) with their dependencies, and groups that own them.
+func (st *graphState) addEntities(p Path, blob string, ents []Entity, d *graphDirt) {
+	st.ents[p] = ents
+	h := fnv.New64a()
+	h.Write([]byte(p))
+	h.Write([]byte{0})
+	h.Write([]byte(blob))
+	sum := h.Sum64()
+	st.entHash[p] = sum
+	for _, e := range ents {
+		switch {
+		case isServiceEntity(e):
+			k := strings.ToLower(e.Name)
+			st.svcEnt[k] = st.insert(st.svcEnt[k], p)
+			st.declSum[k] += sum
+			st.touchService(k, d)
+			for _, dep := range e.DependsOn {
+				k := strings.ToLower(dep)
+				st.depRef[k] = st.insert(st.depRef[k], p)
+				st.refSum[k] += sum
+				st.touchService(k, d)
+			}
+		case isGroupEntity(e):
+			k := strings.ToLower(e.Name)
+			st.grpEnt[k] = st.insert(st.grpEnt[k], p)
+			st.grpSum[k] += sum
+			st.touchOwnedBy(k, d)
+		}
+	}
+}
+
+// removeEntities takes back what a descriptor contributed.
+func (st *graphState) removeEntities(p Path, d *graphDirt) {
+	ents, ok := st.ents[p]
+	if !ok {
+		return
+	}
+	sum := st.entHash[p]
+	delete(st.ents, p)
+	delete(st.entHash, p)
+	for _, e := range ents {
+		switch {
+		case isServiceEntity(e):
+			k := strings.ToLower(e.Name)
+			st.svcEnt[k] = st.svcEnt[k].without(p)
+			st.declSum[k] -= sum
+			st.touchService(k, d)
+			for _, dep := range e.DependsOn {
+				k := strings.ToLower(dep)
+				st.depRef[k] = st.depRef[k].without(p)
+				st.refSum[k] -= sum
+				st.touchService(k, d)
+			}
+		case isGroupEntity(e):
+			k := strings.ToLower(e.Name)
+			st.grpEnt[k] = st.grpEnt[k].without(p)
+			st.grpSum[k] -= sum
+			st.touchOwnedBy(k, d)
+		}
+	}
+}
+
+// touchOwnedBy marks the services a group owns through their Backstage
+// entities, which show the group's on-call.
+func (st *graphState) touchOwnedBy(group string, d *graphDirt) {
+	for _, ents := range st.ents {
+		for _, e := range ents {
+			if isServiceEntity(e) && strings.EqualFold(e.Owner, group) {
+				st.touchService(strings.ToLower(e.Name), d)
+			}
+		}
+	}
+}
+
+// entity returns the first entity describing service k, with its file.
+func (st *graphState) entity(k string) (*Entity, Path) {
+	for _, p := range st.svcEnt[k] {
+		for i, e := range st.ents[p] {
+			if isServiceEntity(e) && strings.ToLower(e.Name) == k {
+				return &st.ents[p][i], p
+			}
+		}
+	}
+	return nil, ""
+}
+
+// group returns the first Backstage group named k.
+func (st *graphState) group(k string) *Entity {
+	for _, p := range st.grpEnt[k] {
+		for i, e := range st.ents[p] {
+			if isGroupEntity(e) && strings.ToLower(e.Name) == k {
+				return &st.ents[p][i]
+			}
+		}
+	}
+	return nil
+}
+
 // touchService marks a service, and the services its page shows beside
 // it, to be derived again.
 func (st *graphState) touchService(k string, d *graphDirt) {
@@ -316,8 +440,8 @@ func (st *graphState) publish(commit string, d *graphDirt) {
 	// broken or whole.
 	for k := range d.services {
 		n, had := g.services.Get(k)
-		described := len(st.svcDecl[k]) > 0
-		if !had || (n.Page != nil) != described {
+		described := len(st.svcDecl[k]) > 0 || len(st.svcEnt[k]) > 0
+		if !had || (n.Page != nil || n.Entity != nil) != described {
 			for _, p := range st.svcRef[k] {
 				d.broken[p] = true
 			}
@@ -384,7 +508,7 @@ func (st *graphState) brokenRefs(p Path) []BrokenRef {
 	}
 	var out []BrokenRef
 	if e.info.Doc != nil {
-		out = serviceRefs(e.info.Doc, func(k string) bool { return len(st.svcDecl[k]) > 0 })
+		out = serviceRefs(e.info.Doc, func(k string) bool { return len(st.svcDecl[k]) > 0 || len(st.svcEnt[k]) > 0 })
 	}
 	out = append(out, e.broken...)
 	slices.SortStableFunc(out, func(a, b BrokenRef) int { return a.Line - b.Line })
@@ -396,16 +520,27 @@ func (st *graphState) brokenRefs(p Path) []BrokenRef {
 // service's lists: no sorting, no hashing of every page it lists.
 func (st *graphState) node(k string) *ServiceNode {
 	decl, refs, deps := st.svcDecl[k], st.svcRef[k], st.depRef[k]
-	if len(decl) == 0 && len(refs) == 0 && len(deps) == 0 {
+	if len(decl) == 0 && len(refs) == 0 && len(deps) == 0 && len(st.svcEnt[k]) == 0 {
 		delete(st.refSum, k)
 		delete(st.declSum, k)
 		return nil
 	}
-	n := &ServiceNode{Runbooks: st.svcRb[k], Postmortems: st.svcPm[k], ReferencedBy: mergeSorted(refs, deps)}
-	if len(decl) > 0 {
+	n := &ServiceNode{Runbooks: st.svcRb[k], Postmortems: st.svcPm[k]}
+	// ReferencedBy lists pages; descriptors depending on the service
+	// show as its dependents.
+	for _, p := range mergeSorted(refs, deps) {
+		if st.pages[p] != nil {
+			n.ReferencedBy = append(n.ReferencedBy, p)
+		}
+	}
+	n.Entity, n.EntityFile = st.entity(k)
+	switch {
+	case len(decl) > 0:
 		n.Page = st.pages[decl[0]].info
 		n.Name = n.Page.Meta.Name
-	} else {
+	case n.Entity != nil:
+		n.Name = n.Entity.Name
+	default:
 		n.Name = writtenName(st, k, n.ReferencedBy)
 	}
 	for _, p := range decl {
@@ -413,8 +548,32 @@ func (st *graphState) node(k string) *ServiceNode {
 			n.DependsOn = appendName(n.DependsOn, dep)
 		}
 	}
+	// Every entity describing the service adds its dependencies, as every
+	// page describing it does.
+	for _, p := range st.svcEnt[k] {
+		for _, e := range st.ents[p] {
+			if isServiceEntity(e) && strings.ToLower(e.Name) == k {
+				for _, dep := range e.DependsOn {
+					n.DependsOn = appendName(n.DependsOn, dep)
+				}
+			}
+		}
+	}
+	if n.Entity != nil {
+		if n.Entity.Owner != "" {
+			n.OwnerGroup = st.group(strings.ToLower(n.Entity.Owner))
+		}
+	}
 	for _, p := range deps {
-		n.Dependents = appendName(n.Dependents, st.pages[p].info.Meta.Name)
+		if e := st.pages[p]; e != nil {
+			n.Dependents = appendName(n.Dependents, e.info.Meta.Name)
+			continue
+		}
+		for _, e := range st.ents[p] {
+			if isServiceEntity(e) && slices.ContainsFunc(e.DependsOn, func(s string) bool { return strings.ToLower(s) == k }) {
+				n.Dependents = appendName(n.Dependents, e.Name)
+			}
+		}
 	}
 	n.Version = st.version(k, n)
 	return n
@@ -437,6 +596,10 @@ func (st *graphState) version(k string, n *ServiceNode) uint64 {
 		h.Write(buf[:])
 	}
 	service(n.Name)
+	if n.Entity != nil {
+		binary.LittleEndian.PutUint64(buf[:], st.grpSum[strings.ToLower(n.Entity.Owner)])
+		h.Write(buf[:])
+	}
 	for _, d := range n.DependsOn {
 		service(d)
 	}

@@ -186,29 +186,32 @@ var (
 )
 
 // KindFromPath returns the kind a page has when its front matter names
-// none, by its folders: the top folder services/ or templates/, or the
-// nearest folder at any depth named as runbooks or postmortems are (see
-// runbookFolders), compared without regard to letter case. A folder's own
-// page (README.md, _index.md) there is a page: it introduces the runbooks,
-// it is not one.
+// none, by its folders: the top folder templates/, the nearest folder at
+// any depth named as runbooks or postmortems are (see runbookFolders),
+// compared without regard to letter case, then the top folder services/.
+// A folder's own page (README.md, _index.md) under runbooks is a page: it
+// introduces the runbooks, it is not one. Under services/ a service is a
+// page services/<name>.md or a folder's page services/<name>/README.md
+// (services/README.md introduces them);
+// the pages deeper in a service's folder (its docs, in a monorepo) are
+// pages about it.
 func KindFromPath(p Path) string {
-	switch p.Top() {
-	case "services":
-		return KindService
-	case "templates":
+	if p.Top() == "templates" {
 		return KindTemplate
 	}
-	if p.IsIndex() {
-		return KindPage
-	}
 	dirs := strings.Split(string(p.Dir()), "/")
-	for i := len(dirs) - 1; i >= 0; i-- {
-		switch dir := strings.ToLower(dirs[i]); {
-		case slices.Contains(runbookFolders, dir):
-			return KindRunbook
-		case slices.Contains(postmortemFolders, dir):
-			return KindPostmortem
+	if !p.IsIndex() {
+		for i := len(dirs) - 1; i >= 0; i-- {
+			switch dir := strings.ToLower(dirs[i]); {
+			case slices.Contains(runbookFolders, dir):
+				return KindRunbook
+			case slices.Contains(postmortemFolders, dir):
+				return KindPostmortem
+			}
 		}
+	}
+	if p.Top() == "services" && (len(dirs) == 1 && !p.IsIndex() || len(dirs) == 2 && p.IsIndex()) {
+		return KindService
 	}
 	return KindPage
 }

@@ -10,6 +10,9 @@ func Report(c *Catalog, now time.Time) []Problem {
 	if s := c.Settings(); s != nil {
 		out = append(out, s.Problems...)
 	}
+	for _, d := range c.Configs() {
+		out = append(out, d.Problems...)
+	}
 	for _, pi := range c.Pages() {
 		if pi.Meta.Kind == KindTemplate || pi.Doc == nil {
 			continue

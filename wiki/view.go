@@ -11,8 +11,9 @@ type Update struct {
 	// To is the commit the view reflects once Apply returns nil.
 	To      string
 	Changes []Change
-	// Load reads and parses a changed page as of To. Views call it for
-	// Added and Modified pages; it returns ENOTFOUND for non-page files.
+	// Load reads and parses a changed page or configuration file (see
+	// ParseFile) as of To. Views call it for Added and Modified files; it
+	// returns ENOTFOUND for other files.
 	// It is safe for concurrent use, so views may load in parallel (see
 	// LoadAll).
 	Load func(ctx context.Context, c Change) (*Document, error)

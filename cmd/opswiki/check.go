@@ -61,14 +61,14 @@ func Check(ctx context.Context, dir, format string, strict bool, now time.Time, 
 		return err
 	}
 	load := func(ctx context.Context, c wiki.Change) (*wiki.Document, error) {
-		if !c.Path.IsPage() {
+		if !c.Path.IsPage() && !wiki.IsConfigFile(c.Path) {
 			return nil, wiki.Errorf(wiki.ENOTFOUND, "not a page")
 		}
 		b, err := os.ReadFile(c.Blob)
 		if err != nil {
 			return nil, err
 		}
-		return wiki.ParseDocumentWith(c.Path, b, settings), nil
+		return wiki.ParseFile(c.Path, b, settings), nil
 	}
 	if err := cat.Apply(ctx, wiki.Update{To: "worktree", Changes: changes, Load: load, Settings: settings}); err != nil {
 		return err

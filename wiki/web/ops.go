@@ -56,7 +56,7 @@ type ServicesView struct {
 
 // ServiceRow is one service of the catalog.
 type ServiceRow struct {
-	Name, URL, Owner, Tier, Oncall, Lifecycle string
+	Name, Anchor, URL, Owner, Tier, Oncall, Lifecycle string
 	HasPage                                   bool
 	Runbooks, Postmortems, OpenActions        int
 	Incidents90d                              int
@@ -70,10 +70,44 @@ type ServiceLink struct {
 }
 
 func (s *Server) serviceLink(g *wiki.Graph, name string) ServiceLink {
-	if n, ok := g.Service(name); ok && n.Page != nil {
-		return ServiceLink{Name: n.Name, URL: n.Page.Path.URL()}
+	if n, ok := g.Service(name); ok {
+		return ServiceLink{Name: n.Name, URL: s.serviceURL(n)}
 	}
 	return ServiceLink{Name: name}
+}
+
+// serviceURL is where a service is described: its page; else, for a
+// service only a Backstage descriptor describes, the descriptor's folder
+// (where its docs live) or its row in the catalog.
+func (s *Server) serviceURL(n *wiki.ServiceNode) string {
+	if n.Page != nil {
+		return n.Page.Path.URL()
+	}
+	if home, ok := s.catalog.TechDocsHome(n); ok {
+		return home.URL()
+	}
+	switch {
+	case n.Entity != nil && n.EntityFile.Dir() != "":
+		return wiki.NameURL(string(n.EntityFile.Dir()))
+	case n.Entity != nil:
+		return "/-/services#" + serviceAnchor(n.Name)
+	}
+	return ""
+}
+
+// serviceAnchor is a service's row id on /-/services.
+func serviceAnchor(name string) string { return "service-" + wiki.Slug(name) }
+
+// onCallText writes where a service's on-call is, leaving out the
+// annotations that are credentials (integration and routing keys).
+func onCallText(n *wiki.ServiceNode) string {
+	var parts []string
+	for _, o := range n.OnCall() {
+		if !o.Secret() {
+			parts = append(parts, o.Provider+" "+o.Label+" "+o.Value)
+		}
+	}
+	return strings.Join(parts, ", ")
 }
 
 // handleServices serves GET /-/services: every service, described or only
@@ -83,11 +117,17 @@ func (s *Server) handleServices(c echo.Context) error {
 	now := s.cfg.Now()
 	v := ServicesView{Layout: s.layout("Services")}
 	for _, n := range g.Services() {
-		row := ServiceRow{Name: n.Name, Runbooks: len(n.Runbooks), Postmortems: len(n.Postmortems)}
+		row := ServiceRow{Name: n.Name, Anchor: serviceAnchor(n.Name), Runbooks: len(n.Runbooks), Postmortems: len(n.Postmortems),
+			URL: s.serviceURL(n), HasPage: n.Page != nil || n.Entity != nil, Owner: n.Owner(), Oncall: onCallText(n)}
 		if n.Page != nil {
 			m := n.Page.Meta
-			row.HasPage, row.URL = true, n.Page.Path.URL()
-			row.Owner, row.Tier, row.Oncall, row.Lifecycle = m.Owner, m.Tier, m.Oncall, m.Lifecycle
+			row.Tier, row.Lifecycle = m.Tier, m.Lifecycle
+			if m.Oncall != "" {
+				row.Oncall = m.Oncall
+			}
+		}
+		if n.Entity != nil && row.Lifecycle == "" {
+			row.Lifecycle = n.Entity.Lifecycle
 		}
 		for _, d := range n.DependsOn {
 			row.DependsOn = append(row.DependsOn, s.serviceLink(g, d))

@@ -200,6 +200,12 @@ func (s *Server) pageView(c echo.Context, p wiki.Path, blob string, now time.Tim
 	switch doc.Meta.Kind {
 	case wiki.KindService:
 		v.Service = s.servicePanel(g, doc.Meta.Name, now)
+	case wiki.KindPage:
+		// The documentation home of a service a Backstage descriptor
+		// describes shows the service.
+		if n, ok := s.catalog.ServiceOfDocs(p); ok {
+			v.Service = s.servicePanel(g, n.Name, now)
+		}
 	case wiki.KindRunbook:
 		v.ReviewAction = "/-/reviewed/" + escapeName(p.Name())
 	}
@@ -238,6 +244,10 @@ func (s *Server) dependsOn(pi *wiki.PageInfo) string {
 			b.WriteString(strconv.FormatUint(n.Version, 10))
 			b.WriteByte(0)
 		}
+	} else if n, ok := s.catalog.ServiceOfDocs(pi.Path); ok {
+		b.WriteString("docs of " + n.Name + " ")
+		b.WriteString(strconv.FormatUint(n.Version, 10))
+		b.WriteByte(0)
 	}
 	b.WriteString("links ")
 	if pi.Meta.Kind == wiki.KindTemplate {
@@ -286,6 +296,46 @@ type ServicePanel struct {
 	Incidents365d         int
 	MTTR                  string
 	ReliabilityURL        string
+	// Backstage is what a catalog-info.yaml says of the service.
+	Backstage *BackstageFacts
+}
+
+// BackstageFacts is a service's Backstage entity, as its panel shows it.
+type BackstageFacts struct {
+	Kind, Type, Lifecycle, System, Owner, Description string
+	OnCall, Links                                     []FactValue
+	APIs                                              []string
+	Source, SourceURL                                 string
+}
+
+// backstageFacts describes a service's entity; nil without one.
+func backstageFacts(n *wiki.ServiceNode) *BackstageFacts {
+	e := n.Entity
+	if e == nil {
+		return nil
+	}
+	b := &BackstageFacts{Kind: e.Kind, Type: e.Type, Lifecycle: e.Lifecycle, System: e.System, Owner: e.Owner,
+		Description: e.Description, APIs: e.ProvidesAPIs,
+		Source: fmt.Sprintf("%s:%d", n.EntityFile, e.Line), SourceURL: n.EntityFile.RawURL()}
+	if g := n.OwnerGroup; g != nil && g.Title != "" {
+		b.Owner = g.Title + " (" + e.Owner + ")"
+	}
+	for _, o := range n.OnCall() {
+		if o.Secret() {
+			continue
+		}
+		v := FactValue{Text: o.Provider + " " + o.Label + " " + o.Value}
+		if wiki.SafeURL(o.URL) {
+			v.URL, v.External = o.URL, true
+		}
+		b.OnCall = append(b.OnCall, v)
+	}
+	for _, l := range e.Links {
+		if wiki.SafeURL(l.URL) && strings.Contains(l.URL, "://") {
+			b.Links = append(b.Links, FactValue{Text: l.Title, URL: l.URL, External: true})
+		}
+	}
+	return b
 }
 
 func (s *Server) servicePanel(g *wiki.Graph, name string, now time.Time) *ServicePanel {
@@ -294,7 +344,7 @@ func (s *Server) servicePanel(g *wiki.Graph, name string, now time.Time) *Servic
 		return nil
 	}
 	sp := &ServicePanel{Runbooks: s.linkPages(n.Runbooks), Postmortems: s.linkPages(n.Postmortems),
-		ReliabilityURL: "/-/reliability?service=" + url.QueryEscape(n.Name)}
+		ReliabilityURL: "/-/reliability?service=" + url.QueryEscape(n.Name), Backstage: backstageFacts(n)}
 	for _, d := range n.DependsOn {
 		sp.DependsOn = append(sp.DependsOn, s.serviceLink(g, d))
 	}
