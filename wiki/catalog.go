@@ -43,7 +43,7 @@ type Catalog struct {
 	// navOrder the page tree's order their MkDocs navigations give.
 	configs  map[Path]*Document
 	navOrder map[Path]int
-	gen    atomic.Uint64     // changes whenever a file appears or disappears
+	gen      atomic.Uint64 // changes whenever a file appears or disappears
 	// settings are the repository settings as of commit.
 	settings atomic.Pointer[Settings]
 	graph    *graphState // what derives the next graph, changed by Apply only

@@ -57,10 +57,10 @@ type ServicesView struct {
 // ServiceRow is one service of the catalog.
 type ServiceRow struct {
 	Name, Anchor, URL, Owner, Tier, Oncall, Lifecycle string
-	HasPage                                   bool
-	Runbooks, Postmortems, OpenActions        int
-	Incidents90d                              int
-	DependsOn, Dependents                     []ServiceLink
+	HasPage                                           bool
+	Runbooks, Postmortems, OpenActions                int
+	Incidents90d                                      int
+	DependsOn, Dependents                             []ServiceLink
 }
 
 // ServiceLink names a service and links to its page when it has one.
