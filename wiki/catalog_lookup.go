@@ -251,25 +251,48 @@ func (c *Catalog) listing(dir Path) *listing {
 		out = append(out, ch)
 	}
 	// An MkDocs navigation orders what it lists, in its order, ahead
-	// of the rest.
+	// of the rest; then Hugo's weights (lighter first, weighted ahead of
+	// unweighted, pages and folders alike); then folders before pages,
+	// by name.
 	rank := func(ch Child) int {
 		if r, ok := c.navOrder[ch.Path]; ok {
 			return r
 		}
 		return -1
 	}
-	sort.Slice(out, func(i, j int) bool {
+	weights := make([]float64, len(out))
+	for i, ch := range out {
+		if ch.Page != nil {
+			weights[i] = ch.Page.Meta.Weight()
+		}
+	}
+	idx := make([]int, len(out))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.Slice(idx, func(a, b int) bool {
+		i, j := idx[a], idx[b]
 		ri, rj := rank(out[i]), rank(out[j])
+		wi, wj := weights[i], weights[j]
 		switch {
 		case ri >= 0 && rj >= 0 && ri != rj:
 			return ri < rj
 		case (ri >= 0) != (rj >= 0):
 			return ri >= 0
+		case wi != 0 && wj != 0 && wi != wj:
+			return wi < wj
+		case (wi != 0) != (wj != 0):
+			return wi != 0
 		case out[i].IsDir != out[j].IsDir:
 			return out[i].IsDir
 		}
 		return keys[out[i].Name] < keys[out[j].Name]
 	})
+	sorted := make([]Child, len(out))
+	for a, i := range idx {
+		sorted[a] = out[i]
+	}
+	out = sorted
 	h := fnv.New64a()
 	for _, ch := range out {
 		h.Write([]byte(ch.Name))

@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"regexp"
-	"strconv"
 	"strings"
 	"time"
 
@@ -39,8 +37,6 @@ func (mp *metaParser) applyImported() {
 	}
 }
 
-var yamlLineRE = regexp.MustCompile(`line (\d+)`)
-
 // parseMeta fills d.Meta from the front matter fm in the given format
 // (formatYAML, formatTOML, formatJSON; see splitFrontMatter). JSON is read
 // as the YAML it also is; TOML is turned into the same document tree.
@@ -72,14 +68,7 @@ func parseMeta(d *Document, fm []byte, format string, s *Settings) {
 		mp.errorf(line, "", "front matter is not valid JSON: %s", strings.TrimPrefix(err.Error(), "json: "))
 		return
 	} else if err := yaml.Unmarshal(fm, &root); err != nil {
-		line := 1
-		if m := yamlLineRE.FindStringSubmatch(err.Error()); m != nil {
-			n, _ := strconv.Atoi(m[1])
-			line = n + mp.offset
-		}
-		msg := strings.TrimPrefix(err.Error(), "yaml: ")
-		msg = yamlLineRE.ReplaceAllString(msg, "")
-		msg = strings.TrimLeft(msg, " :")
+		line, msg := yamlErrorLine(err, fm, mp.offset)
 		mp.errorf(line, "", "front matter is not valid YAML: %s", msg)
 		return
 	}

@@ -174,3 +174,24 @@ func ParseInterval(s string) (time.Duration, error) {
 	}
 	return 0, fmt.Errorf("%q is not an interval; write a number of days, weeks, months or years such as 90d, 12w, 6m, 1y", s)
 }
+
+// Weight returns the page's Hugo weight, which orders it among its
+// siblings (lighter first); 0 when it has none.
+func (m Meta) Weight() float64 {
+	for _, f := range m.Extra {
+		if f.Key != "weight" {
+			continue
+		}
+		switch v := f.Value.(type) {
+		case int:
+			return float64(v)
+		case int64:
+			return float64(v)
+		case uint64:
+			return float64(v)
+		case float64:
+			return v
+		}
+	}
+	return 0
+}

@@ -118,7 +118,7 @@ func TestParseDocumentProblems(t *testing.T) {
 		name, path, content string
 		want                []want
 	}{
-		{"InvalidYAML", "a.md", "---\ntitle: a\ntags: [x, y\n---\nbody", []want{{wiki.SeverityError, 2, "not valid YAML"}}},
+		{"InvalidYAML", "a.md", "---\ntitle: a\ntags: [x, y\n---\nbody", []want{{wiki.SeverityError, 3, "not valid YAML"}}},
 		{"Unclosed", "a.md", "---\ntitle: a\n", []want{{wiki.SeverityError, 1, "no closing"}}},
 		{"NotMapping", "a.md", "---\n- a\n- b\n---\n", []want{{wiki.SeverityError, 2, "mapping"}}},
 		{"UnknownKind", "a.md", "---\nkind: wikipage\n---\n", []want{{wiki.SeverityError, 2, "unknown kind"}}},

@@ -6,7 +6,6 @@ import (
 	"path"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/bmatcuk/doublestar/v4"
@@ -97,12 +96,8 @@ func ParseSettings(content []byte, blob string) *Settings {
 	}
 	var root yaml.Node
 	if err := yaml.Unmarshal(content, &root); err != nil {
-		line := 1
-		if m := yamlLineRE.FindStringSubmatch(err.Error()); m != nil {
-			line, _ = strconv.Atoi(m[1])
-		}
-		msg := yamlLineRE.ReplaceAllString(strings.TrimPrefix(err.Error(), "yaml: "), "")
-		s.errorf(line, "", "not valid YAML: %s", strings.TrimLeft(msg, " :"))
+		line, msg := yamlErrorLine(err, content, 0)
+		s.errorf(line, "", "not valid YAML: %s", msg)
 		return s
 	}
 	if root.Kind == 0 || len(root.Content) == 0 {

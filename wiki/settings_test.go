@@ -1,6 +1,7 @@
 package wiki_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -317,4 +318,27 @@ func ExampleSettings_OldURL() {
 	name, frag, _ := s.OldURL("https://github.com/openshift/runbooks/blob/master/alerts/etcd/etcdMembersDown.md#diagnosis")
 	fmt.Println(name, frag)
 	// Output: alerts/etcd/etcdMembersDown #diagnosis
+}
+
+// FuzzParseSettings: any settings file parses without panicking, every
+// problem has a line in the file, and the rules it keeps answer lookups.
+func FuzzParseSettings(f *testing.F) {
+	f.Add([]byte(settingsFile))
+	f.Add([]byte("kinds:\n  data: playbook\nservices:\n  - \"**/{service}\"\n"))
+	f.Add([]byte("redirects:\n  /old/: /\n  https://x.example/a/: /b/\n"))
+	f.Add([]byte("keys: &a\n  product: services\nkinds: *a\n"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		s := wiki.ParseSettings(b, "")
+		// YAML ends lines at \n, \r\n and a lone \r.
+		lines := bytes.Count(bytes.ReplaceAll(b, []byte("\r\n"), []byte("\n")), []byte("\n")) + bytes.Count(b, []byte("\r")) - bytes.Count(b, []byte("\r\n")) + 1
+		for _, p := range s.Problems {
+			if p.Line < 1 || p.Line > lines {
+				t.Fatalf("problem at line %d of a %d-line file: %+v", p.Line, lines, p)
+			}
+		}
+		s.KindFor("docs/payments/runbooks/x.md")
+		s.ServiceFor("docs/payments/runbooks/x.md")
+		s.OldURL("https://github.com/openshift/runbooks/blob/master/alerts/x/Y.md#a")
+		s.RequestRedirect("wiki.example.com", "/old/x")
+	})
 }
