@@ -31,6 +31,7 @@ Usage:
                                    validate a folder of markdown (default .):
                                    file:line messages, exit 1 on errors, then
                                    what was recognised and what looks missed
+                                   (.opswiki.yaml at DIR's root applies)
   opswiki version                  print the version
 
 Every flag can also be set as OPSWIKI_<FLAG> (OPSWIKI_DATA, OPSWIKI_ADDR, ...)
