@@ -74,10 +74,23 @@ func (c *Catalog) TechDocsHome(n *ServiceNode) (Path, bool) {
 	return "", false
 }
 
+// hasDescriptors reports whether the repository has any Backstage
+// descriptor, so the page views of a wiki without one skip looking.
+func (c *Catalog) hasDescriptors() bool {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	for p := range c.configs {
+		if IsBackstageDescriptor(p) {
+			return true
+		}
+	}
+	return false
+}
+
 // ServiceOfDocs returns the service whose Backstage documentation home
 // (TechDocsHome) is page p.
 func (c *Catalog) ServiceOfDocs(p Path) (*ServiceNode, bool) {
-	if !p.IsIndex() {
+	if !p.IsIndex() || !c.hasDescriptors() {
 		return nil, false
 	}
 	for _, n := range c.Graph().Services() {
