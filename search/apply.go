@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"path"
 	"slices"
 	"strings"
 	"unicode"
@@ -271,10 +272,9 @@ func pageNames(p wiki.Path, title, h1 string, alerts []string) []string {
 // called as well as by its title, whatever its kind, without outranking
 // pages that say the words.
 func pathWords(p wiki.Path) []string {
-	segs := strings.Split(string(p.Dir()), "/")
-	if !p.IsIndex() {
-		segs = append(segs, p.FileTitle())
-	}
+	// A folder's page (README.md, _index.md) is found by its folder's
+	// words and, like every page, by its file name.
+	segs := append(strings.Split(string(p.Dir()), "/"), strings.TrimSuffix(p.Base(), path.Ext(p.Base())))
 	var out []string
 	for _, seg := range segs {
 		for _, w := range []string{normName(seg), splitName(seg)} {

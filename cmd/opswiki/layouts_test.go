@@ -98,6 +98,7 @@ func TestImportRunbookLayouts(t *testing.T) {
 		files[name] = openshiftRunbook(heading, filepath.Base(filepath.Dir(name)))
 	}
 	s, out := MustInitFrom(t, files)
+	mustFindEveryPageByFileName(t, s, files)
 	// Pages: README, architecture, the incident, escalation and seven
 	// runbooks. Alerts: the file names written as alerts (not
 	// card-declines), and NorthboundStale.
@@ -148,7 +149,7 @@ func TestImportRunbookLayouts(t *testing.T) {
 // links reach Page-Name.md, and every page shows the sidebar and footer,
 // updated as soon as they are edited.
 func TestImportGitHubWiki(t *testing.T) {
-	s, _ := MustInitFrom(t, map[string][]byte{
+	files := map[string][]byte{
 		"Home.md":                []byte("Welcome to the platform team's wiki. Start with the [[Deploy Checklist]].\n"),
 		"Deploy-Checklist.md":    []byte("1. Freeze merges.\n2. Run the canary for 30 minutes.\n3. Promote.\n"),
 		"On-Call-Handbook.md":    []byte("# On-call\n\nPage the secondary after 15 minutes without an acknowledgement.\n"),
@@ -158,7 +159,9 @@ func TestImportGitHubWiki(t *testing.T) {
 		// A diagram kept in Git LFS: the repository holds only its pointer.
 		"images/architecture.png": []byte("version https://git-lfs.github.com/spec/v1\n" +
 			"oid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\nsize 48213\n"),
-	})
+	}
+	s, _ := MustInitFrom(t, files)
+	mustFindEveryPageByFileName(t, s, files)
 	code, h, body := s.Get(t, "/images/architecture.png")
 	if code != 200 || !strings.HasPrefix(h.Get("Content-Type"), "text/plain") || !strings.Contains(body, "stored with Git LFS") ||
 		!strings.Contains(body, "48213 bytes") || h.Get("X-Git-LFS-Pointer") == "" {
@@ -254,7 +257,7 @@ func TestInitFromDamagedSideBranch(t *testing.T) {
 // A Hugo site: pages under content/ with TOML, YAML and JSON front matter,
 // folder pages as _index.md, Hugo's aliases as old URLs.
 func TestImportHugoSite(t *testing.T) {
-	s, out := MustInitFrom(t, map[string][]byte{
+	files := map[string][]byte{
 		"hugo.toml":                  []byte("baseURL = \"https://ops.example.com/\"\ntitle = \"Ops handbook\"\n"),
 		"content/_index.md":          []byte("+++\ntitle = \"Ops handbook\"\n+++\nWhere the runbooks live.\n"),
 		"content/runbooks/_index.md": []byte("---\ntitle: Runbooks\nkind: page\n---\nOne page per alert.\n"),
@@ -263,7 +266,9 @@ func TestImportHugoSite(t *testing.T) {
 		"content/runbooks/api-latency.md": []byte("---\ntitle: API latency\nalerts: [APILatencyHigh]\nowner: team-api\n---\n## Impact\n\nSlow checkouts.\n"),
 		"content/postmortems/2026-09-db.md": []byte("{\n  \"title\": \"Primary database failover\",\n  \"incidents\": [\"INC-88\"],\n" +
 			"  \"severity\": \"SEV2\",\n  \"owner\": \"team-db\"\n}\n## Summary\n\nThe primary failed over twice.\n"),
-	})
+	}
+	s, out := MustInitFrom(t, files)
+	mustFindEveryPageByFileName(t, s, files)
 	for alert, want := range map[string]string{"NodeDiskFull": "/content/runbooks/disk-full", "apilatencyhigh": "/content/runbooks/api-latency"} {
 		if code, h, body := s.Get(t, "/-/alerts/"+alert); code != 302 || h.Get("Location") != want {
 			t.Errorf("/-/alerts/%s = %d %q, want %s\n%.300s", alert, code, h.Get("Location"), want, body)

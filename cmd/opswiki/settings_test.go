@@ -9,6 +9,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/opswiki/opswiki/wiki"
 )
 
 var (
@@ -41,6 +43,7 @@ keys:
   tier_name: tier
 redirects:
   "https://gitlab.com/gitlab-com/runbooks/-/blob/master/": /
+  /old-runbooks/: /
 `,
 	"docs/patroni/README.md": "<!-- MARKER: do not edit this section directly. -->\n\n# Patroni Service\n\n* [Service Overview](https://dashboards.gitlab.net/d/patroni-main/patroni-overview)\n* **Alerts**: https://alerts.gitlab.net/#/alerts?filter=%7Btype%3D%22patroni%22%7D\n\n## Summary\n\nPostgres clusters managed by Patroni.\n",
 	"docs/patroni/alerts/PatroniLongRunningTransactionDetected.md": "# PatroniLongRunningTransactionDetected\n\n## Overview\n\nA transaction has been open for over 10 minutes.\n\n## Impact\n\nVacuum cannot reclaim dead tuples.\n\n## Diagnosis\n\nSee [the management runbook](https://gitlab.com/gitlab-com/runbooks/-/blob/master/docs/patroni/patroni-management.md#switchover).\n\n## Resolution\n\nCancel the backend after asking its owner.\n",
@@ -75,15 +78,12 @@ func TestImportGitLabDocs(t *testing.T) {
 			t.Errorf("/-/services lacks %s", want)
 		}
 	}
-	for alert, want := range map[string]string{
+	mustLandInAnyCase(t, s, map[string]string{
 		"PatroniLongRunningTransactionDetected": "/docs/patroni/alerts/PatroniLongRunningTransactionDetected",
-		"redisreplicasflapping":                 "/docs/redis/alerts/RedisReplicasFlapping",
-		"CI_PENDING_BUILDS":                     "/docs/ci-runners/ci_pending_builds",
-	} {
-		if code, h, _ := s.Get(t, "/-/alerts/"+url.PathEscape(alert)); code != 302 || h.Get("Location") != want {
-			t.Errorf("/-/alerts/%s = %d %q, want %s", alert, code, h.Get("Location"), want)
-		}
-	}
+		"RedisReplicasFlapping":                 "/docs/redis/alerts/RedisReplicasFlapping",
+		"ci_pending_builds":                     "/docs/ci-runners/ci_pending_builds",
+	})
+	mustFindEveryPageByFileName(t, s, files)
 	for q, want := range map[string]string{
 		"service:patroni kind:runbook rotate": "docs/patroni/howto/rotate-replicas",
 		"survival guide":                      "docs/redis/redis-survival-guide-for-sres",
@@ -101,8 +101,13 @@ func TestImportGitLabDocs(t *testing.T) {
 	if !strings.Contains(page, `href="/docs/patroni/patroni-management#switchover"`) {
 		t.Errorf("the old address is not rewritten:\n%s", between(page, "<h2", "Resolution"))
 	}
-	if code, h, _ := s.Get(t, "/docs/patroni/patroni-management"); code != 200 || h.Get("Content-Type") == "" {
-		t.Errorf("management page: %d", code)
+	// Requests to the old path prefix (the wiki took over the old
+	// name) redirect to the page.
+	if code, h, _ := s.Get(t, "/old-runbooks/docs/patroni/patroni-management.md"); code != 301 || h.Get("Location") != "/docs/patroni/patroni-management" {
+		t.Errorf("old address = %d %q", code, h.Get("Location"))
+	}
+	if code, _, _ := s.Get(t, "/old-runbooks/docs/nowhere.md"); code != 404 {
+		t.Errorf("old address of no page = %d, want 404", code)
 	}
 
 	code, _, settings := s.Get(t, "/-/settings")
@@ -245,5 +250,43 @@ func TestImportIccoPostmortemsAsTheyAre(t *testing.T) {
 	_, _, rel := s.Get(t, "/-/reliability")
 	if !strings.Contains(rel, "SimpleDB") {
 		t.Error("/-/reliability does not list the SimpleDB incident")
+	}
+}
+
+// mustFindEveryPageByFileName searches for every page of files by its file
+// name as written and fails unless the page is among the results.
+func mustFindEveryPageByFileName(t *testing.T, s *Server, files map[string][]byte) {
+	t.Helper()
+	checked := 0
+	for name := range files {
+		if !strings.HasSuffix(name, ".md") {
+			continue
+		}
+		q := strings.TrimSuffix(filepath.Base(name), ".md")
+		want := wiki.Path(name).Name() // the API answers page names
+		found := false
+		for _, h := range s.Search(t, q, 50).Hits {
+			found = found || h.Path == want
+		}
+		if !found {
+			t.Errorf("search %q does not find %s", q, name)
+		}
+		checked++
+	}
+	if checked == 0 {
+		t.Fatal("no pages to search for")
+	}
+}
+
+// mustLandInAnyCase checks that each alert link, as written, lower-cased
+// and upper-cased, redirects to its runbook.
+func mustLandInAnyCase(t *testing.T, s *Server, alerts map[string]string) {
+	t.Helper()
+	for alert, want := range alerts {
+		for _, variant := range []string{alert, strings.ToLower(alert), strings.ToUpper(alert)} {
+			if code, h, _ := s.Get(t, "/-/alerts/"+url.PathEscape(variant)); code != 302 || h.Get("Location") != want {
+				t.Errorf("/-/alerts/%s = %d %q, want %s", variant, code, h.Get("Location"), want)
+			}
+		}
 	}
 }
