@@ -1,7 +1,6 @@
 package wiki_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -329,8 +328,7 @@ func FuzzParseSettings(f *testing.F) {
 	f.Add([]byte("keys: &a\n  product: services\nkinds: *a\n"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		s := wiki.ParseSettings(b, "")
-		// YAML ends lines at \n, \r\n and a lone \r.
-		lines := bytes.Count(bytes.ReplaceAll(b, []byte("\r\n"), []byte("\n")), []byte("\n")) + bytes.Count(b, []byte("\r")) - bytes.Count(b, []byte("\r\n")) + 1
+		lines := yamlFileLines(b)
 		for _, p := range s.Problems {
 			if p.Line < 1 || p.Line > lines {
 				t.Fatalf("problem at line %d of a %d-line file: %+v", p.Line, lines, p)

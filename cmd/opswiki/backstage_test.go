@@ -108,10 +108,7 @@ spec:
 // home is its page; the MkDocs nav orders the page tree; alert links land;
 // search finds pages by file name.
 func TestImportBackstageRepo(t *testing.T) {
-	files := map[string][]byte{}
-	for p, c := range backstageRepo {
-		files[p] = []byte(c)
-	}
+	files := asFiles(backstageRepo)
 	s, out := MustInitFrom(t, files)
 	// payments-platform, payments-api, ledger, and payments-db which
 	// payments-api depends on.

@@ -297,22 +297,7 @@ func TestImportHugoSite(t *testing.T) {
 // matter, the alert name as file name and first heading): every alert link
 // lands on its runbook.
 func TestImportPrometheusOperatorRunbooksAsTheyAre(t *testing.T) {
-	root := filepath.Join("..", "..", "..", "shared", "corpora", "prometheus-operator-runbooks")
-	files := map[string][]byte{}
-	err := filepath.WalkDir(filepath.Join(root, "content"), func(p string, d os.DirEntry, err error) error {
-		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".md") {
-			return err
-		}
-		b, err := os.ReadFile(p)
-		rel, _ := filepath.Rel(root, p)
-		files[filepath.ToSlash(rel)] = b
-		return err
-	})
-	if os.IsNotExist(err) {
-		t.Skipf("shared corpora not found at %s; this test imports them", root)
-	} else if err != nil {
-		t.Fatal(err)
-	}
+	files := readCorpus(t, "prometheus-operator-runbooks", "content")
 	s, out := MustInitFrom(t, files)
 	alerts := 0
 	for name := range files {
@@ -335,4 +320,28 @@ func TestImportPrometheusOperatorRunbooksAsTheyAre(t *testing.T) {
 	if !strings.Contains(out, fmt.Sprintf("%d runbooks answering", alerts)) || !strings.Contains(out, " 0 errors") {
 		t.Errorf("init --from does not count %d runbooks and no errors:\n%s", alerts, out)
 	}
+}
+
+// readCorpus returns the markdown files under folder of a corpus in
+// ../shared/corpora, by their path in the corpus, as they are; the test
+// is skipped when the corpora are absent.
+func readCorpus(t *testing.T, corpus, folder string) map[string][]byte {
+	t.Helper()
+	root := filepath.Join("..", "..", "..", "shared", "corpora", corpus)
+	files := map[string][]byte{}
+	err := filepath.WalkDir(filepath.Join(root, folder), func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".md") {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		rel, _ := filepath.Rel(root, p)
+		files[filepath.ToSlash(rel)] = b
+		return err
+	})
+	if os.IsNotExist(err) {
+		t.Skipf("shared corpora not found at %s; this test imports them", root)
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return files
 }

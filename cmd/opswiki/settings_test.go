@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -63,10 +62,7 @@ redirects:
 // search finds pages by file name; the settings page shows each rule and
 // what it matched; old links to the repository's previous home lead here.
 func TestImportGitLabDocs(t *testing.T) {
-	files := map[string][]byte{}
-	for p, c := range gitlabRunbooks {
-		files[p] = []byte(c)
-	}
+	files := asFiles(gitlabRunbooks)
 	s, out := MustInitFrom(t, files)
 	if !strings.Contains(out, "4 services") {
 		t.Errorf("init --from does not count the 4 service folders:\n%s", out)
@@ -135,12 +131,8 @@ func TestImportGitLabDocs(t *testing.T) {
 // push with a broken rule is refused with the file and line, a save in the
 // browser too, with the text kept; a good push re-derives every page.
 func TestSettingsPushAndSave(t *testing.T) {
-	files := map[string][]byte{}
-	for p, c := range gitlabRunbooks {
-		if p != ".opswiki.yaml" {
-			files[p] = []byte(c)
-		}
-	}
+	files := asFiles(gitlabRunbooks)
+	delete(files, ".opswiki.yaml")
 	s, _ := MustInitFrom(t, files)
 	if code, _, _ := s.Get(t, "/-/alerts/RedisReplicasFlapping"); code != 302 {
 		t.Fatalf("runbook by shape not found: %d", code)
@@ -213,24 +205,9 @@ func TestSettingsPushAndSave(t *testing.T) {
 // says they are postmortems; then every one is in the catalog, with its
 // product as its service and its times as the incident's.
 func TestImportIccoPostmortemsAsTheyAre(t *testing.T) {
-	root := filepath.Join("..", "..", "..", "shared", "corpora", "icco-postmortems")
-	files := map[string][]byte{}
-	err := filepath.WalkDir(filepath.Join(root, "data"), func(p string, d os.DirEntry, err error) error {
-		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".md") {
-			return err
-		}
-		b, err := os.ReadFile(p)
-		rel, _ := filepath.Rel(root, p)
-		files[filepath.ToSlash(rel)] = b
-		return err
-	})
-	if os.IsNotExist(err) {
-		t.Skipf("shared corpora not found at %s; this test imports them", root)
-	} else if err != nil {
-		t.Fatal(err)
-	}
+	files := readCorpus(t, "icco-postmortems", "data")
 	if len(files) < 200 {
-		t.Fatalf("only %d postmortems in %s", len(files), root)
+		t.Fatalf("only %d postmortems in the corpus", len(files))
 	}
 	files[".opswiki.yaml"] = []byte("kinds:\n  \"data/*.md\": postmortem\n")
 	s, out := MustInitFrom(t, files)
@@ -289,4 +266,14 @@ func mustLandInAnyCase(t *testing.T, s *Server, alerts map[string]string) {
 			}
 		}
 	}
+}
+
+// asFiles turns a repository written as text into the files MustInitFrom
+// takes.
+func asFiles(text map[string]string) map[string][]byte {
+	files := make(map[string][]byte, len(text))
+	for p, c := range text {
+		files[p] = []byte(c)
+	}
+	return files
 }
