@@ -45,9 +45,12 @@ func (e *Editor) UpdateAction(ctx context.Context, p Path, itemID string, u Acti
 	if len(fields) == 0 {
 		return SaveResult{}, Errorf(EINVALID, "Nothing to change: give status, owner or due.")
 	}
-	var what []string
-	for _, f := range fields {
-		what = append(what, fmt.Sprintf("%s %s", f[0], f[1]))
+	// A form sends every field; the commit says what changed.
+	what := ActionChanges(e.catalog, p, itemID, fields)
+	if len(what) == 0 {
+		for _, f := range fields {
+			what = append(what, f[0]+" "+f[1])
+		}
 	}
 	msg := fmt.Sprintf("Set %s of action item %s in %s", strings.Join(what, ", "), itemID, p)
 	return e.rewrite(ctx, p, author, msg, func(cur []byte) ([]byte, error) {
@@ -60,6 +63,44 @@ func (e *Editor) UpdateAction(ctx context.Context, p Path, itemID string, u Acti
 		}
 		return out, nil
 	})
+}
+
+// ActionChanges describes which of fields (name, value) differ from the
+// item as the catalog has it now: "status done", "owner team-b",
+// "due 2026-12-01" or "no due date".
+func ActionChanges(c *Catalog, p Path, itemID string, fields [][2]string) []string {
+	var cur *ActionItem
+	if pi, ok := c.Page(p); ok {
+		for i, a := range pi.Meta.ActionItems {
+			if a.ID == itemID {
+				cur = &pi.Meta.ActionItems[i]
+			}
+		}
+	}
+	var out []string
+	for _, f := range fields {
+		now := ""
+		if cur != nil {
+			switch f[0] {
+			case "status":
+				now = cur.Status
+			case "owner":
+				now = cur.Owner
+			case "due":
+				if !cur.Due.IsZero() {
+					now = cur.Due.Format(time.DateOnly)
+				}
+			}
+		}
+		switch {
+		case cur != nil && now == f[1]:
+		case f[1] == "":
+			out = append(out, "no "+map[string]string{"status": "status", "owner": "owner", "due": "due date"}[f[0]])
+		default:
+			out = append(out, f[0]+" "+f[1])
+		}
+	}
+	return out
 }
 
 // MarkReviewed sets a page's last_reviewed to the given day, changing only

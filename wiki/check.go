@@ -13,6 +13,11 @@ func checkMeta(d *Document) {
 	if d.Path.Top() == "templates" {
 		return // templates hold placeholders, not a real document
 	}
+	for _, h := range d.Headings {
+		if p := placeholderRE.FindString(h.Text); p != "" {
+			d.add(SeverityWarning, h.Line, "", "%s is a template placeholder: fill it in", p)
+		}
+	}
 	switch m.Kind {
 	case KindPostmortem:
 		if m.Status != "" && !contains(PostmortemStatuses, m.Status) && !isPlaceholder(m.Status) {
@@ -20,7 +25,7 @@ func checkMeta(d *Document) {
 		}
 		checkTimeline(d)
 	case KindService, KindRunbook:
-		if m.Owner == "" && d.HasFrontMatter {
+		if m.Owner == "" && d.HasFrontMatter && !d.metaInvalid {
 			d.add(SeverityWarning, 1, "owner", "no owner: add an owner team so people know who keeps this %s current", m.Kind)
 		}
 	}

@@ -160,7 +160,8 @@ type Document struct {
 	Entities []Entity
 	Nav      *MkdocsNav
 
-	keyLines map[string]int // front matter key -> file line
+	keyLines    map[string]int // front matter key -> file line
+	metaInvalid bool           // the front matter could not be read at all
 }
 
 // KeyLine returns the file line of a front matter key, or 0 if absent.

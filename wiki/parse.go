@@ -3,6 +3,7 @@ package wiki
 import (
 	"bytes"
 	"encoding/json"
+	"regexp"
 	"slices"
 	"strings"
 )
@@ -22,7 +23,8 @@ func ParseDocumentWith(p Path, content []byte, s *Settings) *Document {
 	fm, body, bodyLine, closed := splitFrontMatter(content)
 	if fm != nil {
 		d.HasFrontMatter = true
-		switch format := frontMatterFormat(content); {
+		format := frontMatterFormat(content)
+		switch {
 		case !closed && format == formatJSON:
 			d.Problems = append(d.Problems, Problem{Path: p, Line: 1, Severity: SeverityError,
 				Message: "front matter starts with { but has no closing } line"})
@@ -33,6 +35,14 @@ func ParseDocumentWith(p Path, content []byte, s *Settings) *Document {
 		default:
 			d.Body, d.BodyLine = body, bodyLine
 			parseMeta(d, fm, format, s)
+		}
+		d.metaInvalid = len(d.Problems) > 0 && d.Problems[0].Field == "" && d.Problems[0].Severity == SeverityError
+		if d.Path.Top() != "templates" {
+			first := 2 // the line after "---" or "+++"
+			if format == formatJSON {
+				first = 1
+			}
+			checkPlaceholders(d, fm, first)
 		}
 	}
 	scanBody(d)
@@ -261,4 +271,20 @@ func serviceNameFromPath(p Path) string {
 		return p.Dir().Base()
 	}
 	return p.FileTitle()
+}
+
+// placeholderRE matches a template placeholder as the page templates
+// write them: "{{title}}", "{{incident}}". Not Go or Prometheus templates
+// ("{{ .Values.x }}", "{{ $labels.job }}"), nor Hugo shortcodes.
+var placeholderRE = regexp.MustCompile(`\{\{[a-z_]+\}\}`)
+
+// checkPlaceholders warns about template placeholders left in a page's
+// front matter (its lines start at file line first) and headings: a page
+// made from a template before every value was known.
+func checkPlaceholders(d *Document, fm []byte, first int) {
+	for i, line := range bytes.Split(fm, []byte("\n")) {
+		if m := placeholderRE.Find(line); m != nil {
+			d.add(SeverityWarning, first+i, "", "%s is a template placeholder: fill it in", m)
+		}
+	}
 }

@@ -134,6 +134,13 @@ func TestParseDocumentProblems(t *testing.T) {
 		{"OutOfOrder", "postmortems/a.md", "---\nstarted: 2026-10-14T10:00:00Z\ndetected: 2026-10-14T09:00:00Z\n---\n", []want{{wiki.SeverityWarning, 3, "before started"}}},
 		{"UnsafeLink", "services/a.md", "---\nowner: t\ndashboards:\n  - {title: x, url: \"javascript:alert(1)\"}\n---\n", []want{{wiki.SeverityWarning, 4, "not shown"}}},
 		{"TemplatePlaceholders", "templates/postmortem.md", "---\nstarted: \"{{date}} 09:00 UTC\"\nstatus: draft\n---\n", nil},
+		// A page made from a template before its title was known.
+		{"PlaceholdersLeft", "postmortems/a.md", "---\ntitle: \"INC-1: {{title}}\"\nincident: INC-1\n---\n# INC-1: {{title}}\n\n`{{ $labels.job }}` and {{ .Values.x }} are not placeholders.\n",
+			[]want{{wiki.SeverityWarning, 2, "{{title}} is a template placeholder"}, {wiki.SeverityWarning, 5, "{{title}} is a template placeholder"}}},
+		{"PlaceholderInTOML", "a.md", "+++\ntitle = \"{{alert}}\"\n+++\n", []want{{wiki.SeverityWarning, 2, "{{alert}}"}}},
+		// Front matter that cannot be read says so, and no more: its owner
+		// may well be in it.
+		{"InvalidYAMLNoOwnerWarning", "runbooks/a.md", "---\nowner: sre\nseverity: [critical\n---\n# A\n", []want{{wiki.SeverityError, 3, "not valid YAML"}}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			d := wiki.ParseDocument(wiki.Path(tt.path), []byte(tt.content))

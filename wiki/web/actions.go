@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"encoding/csv"
+	"fmt"
 	"net/http"
 	"net/url"
 	"sort"
@@ -26,6 +27,7 @@ type ActionsView struct {
 	JSONURL  string
 	Query    string
 	Total    int
+	Saved    string // what the last change from this list did
 }
 
 // ActionItemRow is one action item with its postmortem.
@@ -51,6 +53,9 @@ type actionJSON struct {
 
 func actionFilter(c echo.Context) wiki.ActionFilter {
 	f := wiki.ActionFilter{Status: c.QueryParam("status"), Owner: c.QueryParam("owner"), Service: c.QueryParam("service")}
+	if f.Status == "all" {
+		f.Status = ""
+	}
 	f.Overdue = c.QueryParam("overdue") == "1" || c.QueryParam("overdue") == "true"
 	return f
 }
@@ -77,9 +82,19 @@ func (s *Server) actionRow(a wiki.ActionRef, now time.Time) ActionItemRow {
 // every action item across postmortems, by due date, each changeable in
 // place.
 func (s *Server) handleActions(c echo.Context) error {
+	// The list is for what is still to do: open and in-progress items,
+	// unless a status (or all) is asked for.
+	if !c.QueryParams().Has("status") {
+		q := c.QueryParams()
+		q.Set("status", "open")
+		c.Request().URL.RawQuery = q.Encode()
+	}
 	f, items := s.filteredActions(c)
 	now := s.cfg.Now()
 	v := ActionsView{Layout: s.layout("Action items"), Filter: f, Statuses: wiki.ActionStatuses, Total: len(items)}
+	if id := c.QueryParam("saved"); id != "" {
+		v.Saved = fmt.Sprintf("Saved %s of %s: %s.", id, c.QueryParam("in"), c.QueryParam("change"))
+	}
 	owners, services := map[string]bool{}, map[string]bool{}
 	for _, a := range s.catalog.Graph().Actions() {
 		if a.Item.Owner != "" {
@@ -93,7 +108,11 @@ func (s *Server) handleActions(c echo.Context) error {
 	for _, a := range items {
 		v.Items = append(v.Items, s.actionRow(a, now))
 	}
-	q := c.QueryParams().Encode()
+	params := c.QueryParams()
+	for _, k := range []string{"saved", "in", "change"} {
+		params.Del(k)
+	}
+	q := params.Encode()
 	v.CSVURL, v.JSONURL, v.Query = "/-/actions.csv?"+q, "/-/api/actions?"+q, q
 	return s.html(c, http.StatusOK, "actions", v)
 }
@@ -205,14 +224,35 @@ func (s *Server) handleActionPost(c echo.Context) error {
 		return &v
 	}
 	u := wiki.ActionUpdate{Status: field("status"), Owner: field("owner"), Due: field("due")}
-	if _, err := s.editor.UpdateAction(c.Request().Context(), p, id, u, s.author(c.Request())); err != nil {
+	var fields [][2]string
+	for _, f := range []struct {
+		name string
+		v    *string
+	}{{"status", u.Status}, {"owner", u.Owner}, {"due", u.Due}} {
+		if f.v != nil {
+			fields = append(fields, [2]string{f.name, strings.TrimSpace(*f.v)})
+		}
+	}
+	changed := wiki.ActionChanges(s.catalog, p, id, fields)
+	res, err := s.editor.UpdateAction(c.Request().Context(), p, id, u, s.author(c.Request()))
+	if err != nil {
 		return err
 	}
-	back := c.FormValue("back")
-	if !strings.HasPrefix(back, "/-/actions") {
-		back = "/-/actions"
+	back, err := url.Parse(c.FormValue("back"))
+	if err != nil || back.Path != "/-/actions" || back.Host != "" || back.Scheme != "" {
+		back = &url.URL{Path: "/-/actions"}
 	}
-	return c.Redirect(http.StatusSeeOther, back)
+	// Say what was saved on the list the person comes back to.
+	q := back.Query()
+	q.Set("saved", id)
+	q.Set("in", p.Name())
+	if res.Unchanged || len(changed) == 0 {
+		q.Set("change", "nothing changed")
+	} else {
+		q.Set("change", strings.Join(changed, ", "))
+	}
+	back.RawQuery = q.Encode()
+	return c.Redirect(http.StatusSeeOther, back.String())
 }
 
 func sortedKeys(m map[string]bool) []string {

@@ -42,7 +42,14 @@ func (s *Server) handleDiff(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	from, to := c.QueryParam("from"), c.QueryParam("to")
+	from, err := s.resolveRev(ctx, p, c.QueryParam("from"))
+	if err != nil {
+		return err
+	}
+	to, err := s.resolveRev(ctx, p, c.QueryParam("to"))
+	if err != nil {
+		return err
+	}
 	if to == "" {
 		to = s.catalog.Commit()
 	}

@@ -249,6 +249,16 @@ func TestHistoryViews(t *testing.T) {
 	if resp, _ := get(t, ts, "GET", "/-/revision/a?rev=nope"); resp.StatusCode != 404 {
 		t.Errorf("bad revision = %d", resp.StatusCode)
 	}
+	// The id as the history shows it, abbreviated, names the version too.
+	if resp, short := get(t, ts, "GET", "/-/revision/a?rev="+first[:10]); resp.StatusCode != 200 || !strings.Contains(short, "<p>one\ntwo</p>") {
+		t.Errorf("revision by its 10-character id = %d", resp.StatusCode)
+	}
+	if resp, diff := get(t, ts, "GET", "/-/diff/a?from="+first[:7]+"&to="+last[:12]); resp.StatusCode != 200 || !strings.Contains(diff, "two") {
+		t.Errorf("diff by abbreviated ids = %d", resp.StatusCode)
+	}
+	if resp, _ := get(t, ts, "GET", "/-/revision/a?rev=0000000000"); resp.StatusCode != 404 {
+		t.Errorf("an id of no version = %d", resp.StatusCode)
+	}
 }
 
 func TestMoveAndDeleteForms(t *testing.T) {

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -140,7 +141,10 @@ func (s *Server) handleRevision(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	rev := c.QueryParam("rev")
+	rev, err := s.resolveRev(ctx, p, c.QueryParam("rev"))
+	if err != nil {
+		return err
+	}
 	commit, err := s.store.GetCommit(ctx, rev)
 	if err != nil {
 		return err
@@ -212,4 +216,34 @@ func (s *Server) subpageCrumbs(p wiki.Path, title, label string) []Crumb {
 		cr[len(cr)-1].URL = p.URL()
 	}
 	return append(cr, Crumb{Label: label})
+}
+
+// resolveRev turns a commit id as the pages show it (its first characters,
+// as git abbreviates) into the full id, among the commits that changed
+// page p. A full id is returned as it is.
+func (s *Server) resolveRev(ctx context.Context, p wiki.Path, rev string) (string, error) {
+	rev = strings.ToLower(strings.TrimSpace(rev))
+	if len(rev) == 40 || rev == "" {
+		return rev, nil
+	}
+	if len(rev) < 4 || strings.Trim(rev, "0123456789abcdef") != "" {
+		return "", wiki.Errorf(wiki.ENOTFOUND, "%q is not a version of %s: give a commit id, at least its first 4 characters.", rev, p.Name())
+	}
+	revs, err := s.history.PageHistory(ctx, p, 1<<20, "")
+	if err != nil {
+		return "", err
+	}
+	found := ""
+	for _, r := range revs {
+		if strings.HasPrefix(r.ID, rev) {
+			if found != "" && found != r.ID {
+				return "", wiki.Errorf(wiki.EINVALID, "%q names more than one version of %s; give more of the commit id.", rev, p.Name())
+			}
+			found = r.ID
+		}
+	}
+	if found == "" {
+		return "", wiki.Errorf(wiki.ENOTFOUND, "No version of %s has a commit id starting with %q.", p.Name(), rev)
+	}
+	return found, nil
 }

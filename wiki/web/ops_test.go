@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 )
@@ -52,6 +53,32 @@ func TestOpsViews(t *testing.T) {
 			}
 		})
 	}
+	// The list's form sends every field; only the status changed, and the
+	// commit and the notice say so. Done items leave the default list.
+	t.Run("ActionForm", func(t *testing.T) {
+		form := "status=done&owner=ana&due=2026-11-10&back=" + url.QueryEscape("/-/actions?overdue=1")
+		resp, _ := send(t, ts, "POST", "/-/actions/postmortems/p1/A1", "application/x-www-form-urlencoded", strings.NewReader(form), "Origin", ts.URL)
+		loc := resp.Header.Get("Location")
+		if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, "/-/actions?") || !strings.Contains(loc, "overdue=1") {
+			t.Fatalf("POST = %d %q", resp.StatusCode, loc)
+		}
+		_, hist := get(t, ts, "GET", "/-/api/history/postmortems/p1?limit=1")
+		if !strings.Contains(hist, `"message":"Set status done of action item A1 in postmortems/p1.md"`) {
+			t.Errorf("commit message: %s", hist)
+		}
+		_, body := get(t, ts, "GET", loc)
+		if !strings.Contains(body, "Saved A1 of postmortems/p1: status done.") || strings.Contains(body, `data-item="A1"`) {
+			t.Errorf("the list after the change does not confirm it, or still lists the done item:\n%s", body)
+		}
+		if _, body := get(t, ts, "GET", "/-/actions?status=all"); !strings.Contains(body, `data-item="A1"`) {
+			t.Error("status=all does not list the done item")
+		}
+		// Sending the same values again changes nothing and says so.
+		resp, _ = send(t, ts, "POST", "/-/actions/postmortems/p1/A1", "application/x-www-form-urlencoded", strings.NewReader(form), "Origin", ts.URL)
+		if loc := resp.Header.Get("Location"); !strings.Contains(loc, "change=nothing+changed") {
+			t.Errorf("same values again: %q", loc)
+		}
+	})
 	t.Run("PatchAction", func(t *testing.T) {
 		resp, body := send(t, ts, "PATCH", "/-/api/actions/postmortems/p1/A1", "application/json", strings.NewReader(`{"status":"done","due":"2026-12-01"}`))
 		if resp.StatusCode != http.StatusOK {

@@ -146,6 +146,13 @@ func TestPageViews(t *testing.T) {
 			want: []string{"front matter is not valid YAML", "line 2", "Body survives."}, not: []string{"title: [oops"}},
 		{name: "Head", method: "HEAD", path: "/runbooks/disk-full", code: 200},
 		{name: "NotFoundSuggests", method: "GET", path: "/runbook/disk_full", code: 404, want: []string{"Did you mean", `href="/runbooks/disk-full"`}},
+		// A letter too many, one swapped: still the runbook; the search link
+		// searches for the words, and the page can be created from here.
+		{name: "NotFoundTypo", method: "GET", path: "/runbooks/dsik-fulll", code: 404,
+			want: []string{"Did you mean", `href="/runbooks/disk-full"`, `href="/-/search?q=dsik%20fulll"`, "Search for “dsik fulll”",
+				`href="/-/new?path=runbooks%2Fdsik-fulll.md&amp;title=dsik&#43;fulll"`, "Create this page"},
+			not: []string{"%2b", "%2B", "%252"}},
+		{name: "NotFoundFarOff", method: "GET", path: "/runbooks/dsik-flul-now", code: 404, not: []string{"Did you mean"}},
 		{name: "NotFoundJSON", method: "GET", path: "/-/api/pages/nope", code: 404, want: []string{`{"error":{"code":"not_found"`}},
 		{name: "BadPath", method: "GET", path: "/-/api/pages/../../etc/passwd", code: 404},
 		{name: "Search", method: "GET", path: "/-/search?q=disk", code: 200, want: []string{"a <mark>hit</mark>", `href="/runbooks/disk-full"`, `href="/-/search?q=disk&#43;kind%3Arunbook"`}},
