@@ -132,15 +132,18 @@ func (s *Server) servePage(c echo.Context, p wiki.Path) error {
 		h.Del("ETag")
 		return s.html(c, http.StatusOK, "page", v)
 	}
+	h.Set("Content-Type", echo.MIMETextHTMLCharsetUTF8)
 	if b, ok := s.pages.Get(key); ok {
-		return c.HTMLBlob(http.StatusOK, b)
+		b.write(c.Response(), c.Request(), http.StatusOK)
+		return nil
 	}
 	b, err := s.renderPage(c, pi, now)
 	if err != nil {
+		h.Del("Content-Type")
 		return err
 	}
-	s.pages.Put(string(p), key, b)
-	return c.HTMLBlob(http.StatusOK, b)
+	s.pages.Put(string(p), key, b).write(c.Response(), c.Request(), http.StatusOK)
+	return nil
 }
 
 func pageKey(parts ...string) string {

@@ -179,7 +179,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.echo.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), crossOriginKey{}, true)))
 	}))
-	s.handler = csrf.Handler(s.echo)
+	s.handler = withCompression(csrf.Handler(s.echo))
 	return s, nil
 }
 

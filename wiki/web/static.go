@@ -25,7 +25,12 @@ type staticFile struct {
 	body  []byte
 	ctype string
 	etag  string
+	enc   *encodedBody // for text, sent compressed as the browser accepts
 }
+
+// staticBrotliLevel is the best compression: each asset is compressed once
+// per process.
+const staticBrotliLevel = 11
 
 // staticPrefix is where assets are served from.
 const staticPrefix = "/-/static/"
@@ -60,7 +65,11 @@ func (s *staticFiles) add(name string, b []byte) {
 	if ctype == "" {
 		ctype = http.DetectContentType(b)
 	}
-	s.byHashed[hashed] = staticFile{body: b, ctype: ctype, etag: `"` + h + `"`}
+	f := staticFile{body: b, ctype: ctype, etag: `"` + h + `"`}
+	if compressible(ctype) {
+		f.enc = newEncodedBody(b, staticBrotliLevel)
+	}
+	s.byHashed[hashed] = f
 	s.urls[name] = staticPrefix + hashed
 }
 
@@ -85,6 +94,15 @@ func (s *staticFiles) serve(w http.ResponseWriter, r *http.Request, hashed strin
 	h.Set("Content-Type", f.ctype)
 	h.Set("Cache-Control", "public, max-age=31536000, immutable")
 	h.Set("ETag", f.etag)
-	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(f.body))
+	if f.enc == nil {
+		http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(f.body))
+		return true
+	}
+	if match := r.Header.Get("If-None-Match"); match != "" && strings.Contains(match, f.etag) {
+		addVary(h)
+		w.WriteHeader(http.StatusNotModified)
+		return true
+	}
+	f.enc.write(w, r, http.StatusOK)
 	return true
 }
