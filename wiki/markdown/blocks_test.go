@@ -1,8 +1,11 @@
 package markdown_test
 
 import (
+	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/alecthomas/chroma/v2"
 
 	"github.com/opswiki/opswiki/wiki/markdown"
 )
@@ -119,5 +122,51 @@ func TestHighlightCSS(t *testing.T) {
 	}
 	if a, b := markdown.HighlightCSS("monokai", "dracula"), css; a == b {
 		t.Error("themes do not change the CSS")
+	}
+}
+
+// cssRule matches one rule of the highlighting style sheet.
+var cssRule = regexp.MustCompile(`\.chroma \.([a-z0-9]+) \{([^}]*)\}`)
+
+// Every highlighting class has a colour in each scheme that reads on its
+// background at WCAG AA, whatever the theme leaves unset: the dark scheme
+// never keeps a light scheme's colour.
+func TestHighlightContrast(t *testing.T) {
+	for _, themes := range [][2]string{{"", ""}, {"monokailight", "monokai"}, {"solarized-light", "solarized-dark"}} {
+		css := markdown.HighlightCSS(themes[0], themes[1])
+		light, dark, _ := strings.Cut(css, "@media (prefers-color-scheme: dark) {")
+		for _, scheme := range []struct {
+			name, css, bg string
+		}{{"light", light, markdown.CodeBackgroundLight}, {"dark", dark, markdown.CodeBackgroundDark}} {
+			colour, background := map[string]string{}, map[string]string{}
+			for _, m := range cssRule.FindAllStringSubmatch(scheme.css, -1) {
+				for _, decl := range strings.Split(m[2], ";") {
+					k, v, _ := strings.Cut(strings.TrimSpace(decl), ":")
+					switch strings.TrimSpace(k) {
+					case "color":
+						colour[m[1]] = strings.TrimSpace(v)
+					case "background-color":
+						background[m[1]] = strings.TrimSpace(v)
+					}
+				}
+			}
+			for _, class := range []string{"p", "na", "nx", "ge", "nb", "k", "s", "c", "o", "gd", "gi", "err", "nv", "m"} {
+				if _, ok := colour[class]; !ok {
+					t.Errorf("%v %s: no colour for .%s", themes, scheme.name, class)
+				}
+			}
+			for class, fg := range colour {
+				if !strings.HasPrefix(fg, "#") {
+					continue // "inherit": the text colour, checked with the page's
+				}
+				bg := scheme.bg
+				if b, ok := background[class]; ok {
+					bg = b
+				}
+				if c := markdown.Contrast(chroma.MustParseColour(fg), chroma.MustParseColour(bg)); c < markdown.MinContrast {
+					t.Errorf("%v %s: .%s is %s on %s, contrast %.2f", themes, scheme.name, class, fg, bg, c)
+				}
+			}
+		}
 	}
 }
