@@ -142,7 +142,13 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		search: deps.Search, editor: deps.Editor, history: deps.History, auth: deps.Auth, accounts: deps.Accounts,
 		git: deps.Git, log: cfg.Log, pages: newPageCache(cfg.PageCacheBytes)}
 	var err error
-	extra := map[string][]byte{"highlight.css": []byte(markdown.HighlightCSS("", ""))}
+	// One style sheet: the site's and the code highlighting's, so the
+	// first screen waits for one request, not two.
+	appCSS, err := fs.ReadFile(cfg.Static, "app.css")
+	if err != nil {
+		return nil, fmt.Errorf("read static app.css: %w", err)
+	}
+	extra := map[string][]byte{"app.css": append(append(appCSS, '\n'), markdown.HighlightCSS("", "")...)}
 	if s.static, err = loadStatic(cfg.Static, extra); err != nil {
 		return nil, err
 	}

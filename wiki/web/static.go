@@ -43,6 +43,9 @@ func loadStatic(fsys fs.FS, extra map[string][]byte) (*staticFiles, error) {
 		if err != nil || d.IsDir() || strings.HasSuffix(name, ".go") {
 			return err
 		}
+		if _, ok := extra[name]; ok {
+			return nil // made from this file and others
+		}
 		b, err := fs.ReadFile(fsys, name)
 		if err != nil {
 			return fmt.Errorf("read static %s: %w", name, err)
