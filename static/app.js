@@ -98,7 +98,17 @@
     });
   }
 
+  // On a phone the page's own text comes first: the facts and the table
+  // of contents start folded, a tap away. Pages work without this.
+  function foldOnPhones() {
+    if (!window.matchMedia || !window.matchMedia("(max-width: 50rem)").matches) return;
+    document.querySelectorAll("details.fold[open]").forEach(function (d) {
+      d.removeAttribute("open");
+    });
+  }
+
   function init() {
+    foldOnPhones();
     addCopyButtons();
     showCloneURL();
   }

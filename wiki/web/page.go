@@ -40,6 +40,11 @@ type PageView struct {
 	Extra        []ExtraField
 	Problems     []wiki.Problem
 	TOC          []markdown.TOCEntry
+	// Jump is the runbook's section that stops the bleeding, linked at
+	// the top so a phone gets there in one tap.
+	Jump *markdown.TOCEntry
+	// FactsSummary names the facts when they are folded (on phones).
+	FactsSummary string
 	HTML         template.HTML
 	RawURL       string
 	// Sidebar and Footer are the nearest _Sidebar.md and _Footer.md of
@@ -181,6 +186,10 @@ func (s *Server) pageView(c echo.Context, p wiki.Path, blob string, now time.Tim
 	v.Crumbs = s.crumbs(p, doc.Title)
 	v.Tree = s.tree(p)
 	v.Facts = s.facts(doc, now)
+	v.FactsSummary = factsSummary(v.Facts)
+	if doc.Meta.Kind == wiki.KindRunbook {
+		v.Jump = mitigationHeading(res.TOC)
+	}
 	v.Actions = actionRows(doc.Meta.ActionItems, now)
 	v.Extra = extraFields(doc.Meta.Extra)
 	g := s.catalog.Graph()
@@ -426,4 +435,31 @@ func contentType(p wiki.Path, b []byte) string {
 		return base + "; charset=utf-8"
 	}
 	return ct
+}
+
+// mitigationHeading returns the first section a runbook's reader acts
+// on: Mitigation, Resolution, Remediation (as the runbook shapes name it).
+func mitigationHeading(toc []markdown.TOCEntry) *markdown.TOCEntry {
+	for i, e := range toc {
+		t := strings.ToLower(e.Text)
+		for _, w := range []string{"mitigation", "mitigate", "resolution", "remediation", "fix"} {
+			if strings.HasPrefix(t, w) {
+				return &toc[i]
+			}
+		}
+	}
+	return nil
+}
+
+// factsSummary names the first facts of a page: "Owner, Services, Alerts
+// and 4 more".
+func factsSummary(facts []Fact) string {
+	var names []string
+	for i, f := range facts {
+		if i == 3 {
+			return strings.Join(names, ", ") + fmt.Sprintf(" and %d more", len(facts)-3)
+		}
+		names = append(names, f.Label)
+	}
+	return strings.Join(names, ", ")
 }

@@ -240,7 +240,14 @@ func (s *Server) routes() {
 		// Cloning and fetching need a reader, pushing an editor; the git
 		// handler answers everything under /wiki.git itself.
 		git := echo.WrapHandler(s.git)
-		read.Any("/wiki.git", git)
+		read.Any("/wiki.git", func(c echo.Context) error {
+			// A person who opened the clone URL in a browser gets a page
+			// saying how to clone; git and scripts get git's answer.
+			if r := c.Request(); r.Method == http.MethodGet && strings.Contains(r.Header.Get("Accept"), "text/html") {
+				return s.handleCloneInfo(c)
+			}
+			return git(c)
+		})
 		read.GET("/wiki.git/info/refs", func(c echo.Context) error {
 			if c.QueryParam("service") == "git-receive-pack" {
 				if err := s.check(c, wiki.RoleEditor); err != nil {
@@ -352,3 +359,23 @@ func isAPI(r *http.Request) bool {
 }
 
 var errNoTemplate = errors.New("no such template")
+
+// CloneView says how to clone the wiki.
+type CloneView struct {
+	Layout
+	URL string
+}
+
+// handleCloneInfo serves GET /wiki.git to a browser.
+func (s *Server) handleCloneInfo(c echo.Context) error {
+	u := s.cloneURL()
+	if strings.HasPrefix(u, "/") {
+		r := c.Request()
+		scheme := "http"
+		if r.TLS != nil {
+			scheme = "https"
+		}
+		u = scheme + "://" + r.Host + u
+	}
+	return s.html(c, http.StatusOK, "clone", CloneView{Layout: s.layout("Clone this wiki"), URL: u})
+}

@@ -1,0 +1,150 @@
+package main_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/chromedp"
+)
+
+// phonePages are every kind of page and every page of the wiki's own, as
+// an on-call engineer opens them on a phone.
+var phonePages = []string{
+	"/",
+	"/runbooks/checkout-high-error-rate",
+	"/services/checkout",
+	"/postmortems/2026/2026-10-14-inc-2041-checkout-errors",
+	"/runbooks",
+	"/postmortems/2026",
+	"/templates/postmortem",
+	"/runbooks/no-such-runbook",
+	"/-/search?q=checkout",
+	"/-/search?q=kind:runbook",
+	"/-/services",
+	"/-/actions",
+	"/-/actions?status=all",
+	"/-/reliability",
+	"/-/report",
+	"/-/settings",
+	"/-/changes",
+	"/-/history/runbooks/checkout-high-error-rate",
+	"/-/diff/postmortems/2026/2026-10-14-inc-2041-checkout-errors",
+	"/-/edit/runbooks/checkout-high-error-rate",
+	"/-/new?template=postmortem&incident=INC-7",
+	"/-/incidents/INC-404",
+	"/-/alerts/NoSuchAlert",
+	"/-/account",
+	"/wiki.git",
+}
+
+// On a phone (390×844), in light and in dark, no page is wider than the
+// screen: what is wide (tables, code) scrolls inside its own box.
+func TestBrowserPhoneFits(t *testing.T) {
+	s := MustServe(t, "")
+	ctx := MustBrowser(t)
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(3), chromedp.EmulateMobile)); err != nil {
+		t.Fatal(err)
+	}
+	// A change makes the history and the diff worth looking at.
+	s.Put(t, "postmortems/2026/2026-10-14-inc-2041-checkout-errors", strings.Replace(s.Page(t, "postmortems/2026/2026-10-14-inc-2041-checkout-errors").Content,
+		"## Summary", "## Summary\n\nA very-long-identifier-that-does-not-break-anywhere-at-all-in-the-text-of-the-postmortem-summary-line shows how wide text wraps.", 1),
+		s.Page(t, "postmortems/2026/2026-10-14-inc-2041-checkout-errors").Blob, "Longer summary")
+	for _, scheme := range []string{"light", "dark"} {
+		_, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
+			Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, page := range phonePages {
+			if err := chromedp.Do(ctx, chromedp.Navigate(s.URL+page), chromedp.WaitReady("body")); err != nil {
+				t.Fatalf("%s %s: %v", scheme, page, err)
+			}
+			width, err := chromedp.Run(ctx, chromedp.Evaluate[phoneWidth](`(function () {
+					// A phone widens its layout to fit a page too wide for
+					// it (and zooms out): measure against the screen.
+					var screen = window.screen.width, widest = '', most = 0;
+					document.querySelectorAll('body *').forEach(function (el) {
+						var r = el.getBoundingClientRect();
+						if (r.right > screen + 1 && r.right > most && getComputedStyle(el).position !== 'fixed') {
+							var box = el.parentElement, clipped = false;
+							for (; box; box = box.parentElement) {
+								var o = getComputedStyle(box).overflowX;
+								if (o === 'auto' || o === 'scroll' || o === 'hidden') { clipped = true; break; }
+							}
+							if (!clipped) { most = r.right; widest = el.tagName.toLowerCase() + (el.className ? '.' + String(el.className).split(' ').join('.') : ''); }
+						}
+					});
+					return {Screen: screen, Document: Math.max(document.documentElement.scrollWidth, window.innerWidth), Widest: widest,
+						Dark: matchMedia('(prefers-color-scheme: dark)').matches};
+				})()`))
+			if err != nil {
+				t.Fatalf("%s %s: %v", scheme, page, err)
+			}
+			if width.Screen != 390 {
+				t.Fatalf("%s: the screen is %d px wide, not the phone's 390", page, width.Screen)
+			}
+			if width.Dark != (scheme == "dark") {
+				t.Fatalf("%s: the page does not see the %s scheme", page, scheme)
+			}
+			if width.Document > width.Screen {
+				t.Errorf("%s %s: the page is %d px wide on a %d px screen (widest: %s)", scheme, page, width.Document, width.Screen, width.Widest)
+			}
+		}
+	}
+}
+
+// phoneWidth is what a page measures on the phone.
+type phoneWidth struct {
+	Screen, Document int
+	Widest           string
+	Dark             bool
+}
+
+// On a phone the runbook's own text is on the first screen, with a link
+// straight to its mitigation; search results come before the filters;
+// the header's links are in a menu.
+func TestBrowserPhoneFirstScreen(t *testing.T) {
+	s := MustServe(t, "")
+	ctx := MustBrowser(t)
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(3), chromedp.EmulateMobile),
+		chromedp.Navigate(s.URL+"/-/alerts/CheckoutHighErrorRate"), chromedp.WaitReady("body")); err != nil {
+		t.Fatal(err)
+	}
+	got, err := chromedp.Run(ctx, chromedp.Evaluate[map[string]any](`(function () {
+		var h2 = document.querySelector('.markdown h2'), jump = document.querySelector('.jump a'), menu = document.querySelector('.menu > summary');
+		return {firstSection: h2 ? h2.getBoundingClientRect().top : -1, jump: jump ? jump.getAttribute('href') : '',
+			jumpVisible: jump ? jump.getBoundingClientRect().height > 0 : false,
+			menu: menu ? menu.getBoundingClientRect().width > 0 : false,
+			factsOpen: document.querySelector('details.facts-fold') ? document.querySelector('details.facts-fold').open : true};
+	})()`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if top, _ := got["firstSection"].(float64); top < 0 || top > 844 {
+		t.Errorf("the runbook's first section starts %v px down, below the first screen", got["firstSection"])
+	}
+	if got["jump"] != "#mitigation" || got["jumpVisible"] != true {
+		t.Errorf("no visible jump to the mitigation: %v", got)
+	}
+	if got["menu"] != true || got["factsOpen"] != false {
+		t.Errorf("menu shown %v, facts folded %v", got["menu"], got["factsOpen"] == false)
+	}
+	// The menu opens and leads to the catalog.
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(".menu > summary")), chromedp.Click(chromedp.CSS(`.menu nav a[href="/-/services"]`))); err != nil {
+		t.Fatal(err)
+	}
+	if err := waitJS(ctx, `location.pathname === '/-/services'`); err != nil {
+		t.Errorf("the menu does not lead to the services: %v", err)
+	}
+	if err := chromedp.Do(ctx, chromedp.Navigate(s.URL+"/-/search?q=checkout"), chromedp.WaitReady("body")); err != nil {
+		t.Fatal(err)
+	}
+	order, err := chromedp.Run(ctx, chromedp.Evaluate[[]float64](`[document.querySelector('.hits li').getBoundingClientRect().top, document.querySelector('.facets').getBoundingClientRect().top]`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if order[0] > order[1] || order[0] > 844 {
+		t.Errorf("the first result is at %v px, the filters at %v px: results first, on the first screen", order[0], order[1])
+	}
+}
