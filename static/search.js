@@ -1,8 +1,9 @@
 // opswiki search suggestions: pages listed under a search box as you type,
 // from the same API as the search page (GET /-/api/search with suggest=1,
 // which skips facet counts). Keyboard first: ArrowDown/ArrowUp move through
-// the list, Enter opens the highlighted page (or searches when none is),
-// Escape closes the list and a second Escape leaves the box. Without this
+// the list, Enter opens the highlighted page (the top one when none is
+// highlighted: the runbook at 03:00 is one keystroke away), Escape closes
+// the list (Enter then searches) and a second Escape leaves the box. Without this
 // file the box is a plain form that opens the search page.
 (function () {
   "use strict";
@@ -185,9 +186,9 @@
           setActive(active < 0 ? hits.length - 1 : active - 1);
           break;
         case "Enter":
-          if (isOpen() && active >= 0) {
+          if (isOpen() && hits.length && (active >= 0 || shownFor === input.value.trim())) {
             ev.preventDefault();
-            go(active, ev.shiftKey);
+            go(active >= 0 ? active : 0, ev.shiftKey);
           } else {
             close(); // the form submits: the search page
           }

@@ -166,9 +166,24 @@ func TestBrowserSearchSuggestions(t *testing.T) {
 		}
 	})
 
-	t.Run("EnterWithoutPickSearches", func(t *testing.T) {
+	t.Run("EnterOpensTopSuggestion", func(t *testing.T) {
 		typeInHeader(t, ctx, s, "crashloop")
+		top, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('ul.suggest li .suggest-path').textContent`))
+		if err != nil {
+			t.Fatal(err)
+		}
 		if err := chromedp.Do(ctx, chromedp.KeyEvent(kb.Enter)); err != nil {
+			t.Fatal(err)
+		}
+		if err := waitJS(ctx, `location.pathname === `+jsString(top)); err != nil {
+			loc, _ := chromedp.Run(ctx, chromedp.Location())
+			t.Fatalf("Enter did not open the top suggestion %s (at %s): %v", top, loc, err)
+		}
+	})
+
+	t.Run("EnterAfterEscapeSearches", func(t *testing.T) {
+		typeInHeader(t, ctx, s, "crashloop")
+		if err := chromedp.Do(ctx, chromedp.KeyEvent(kb.Escape), chromedp.KeyEvent(kb.Enter)); err != nil {
 			t.Fatal(err)
 		}
 		if err := waitJS(ctx, `location.pathname === '/-/search' && new URLSearchParams(location.search).get('q') === 'crashloop' && document.querySelector('.hits') !== null`); err != nil {
