@@ -1,9 +1,12 @@
 package main_test
 
 import (
+	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/alecthomas/chroma/v2"
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 )
@@ -146,5 +149,76 @@ func TestBrowserPhoneFirstScreen(t *testing.T) {
 	}
 	if order[0] > order[1] || order[0] > 844 {
 		t.Errorf("the first result is at %v px, the filters at %v px: results first, on the first screen", order[0], order[1])
+	}
+}
+
+// contrastJS measures, in the page, the WCAG contrast of every element
+// matched by the selectors it is given against the background it is drawn
+// on, and returns the ones under 4.5 with their colours.
+const contrastJS = `(function (classes) {
+	function rgb(s) { var m = s.match(/[\d.]+/g); return m ? m.map(Number) : [0, 0, 0, 0]; }
+	function lum(c) {
+		var a = c.slice(0, 3).map(function (v) { v /= 255; return v <= 0.04045 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); });
+		return 0.2126 * a[0] + 0.7152 * a[1] + 0.0722 * a[2];
+	}
+	function background(el) {
+		for (; el; el = el.parentElement) {
+			var c = rgb(getComputedStyle(el).backgroundColor);
+			if (c.length < 4 || c[3] > 0) return c;
+		}
+		return [255, 255, 255];
+	}
+	function ratio(el) {
+		var a = lum(rgb(getComputedStyle(el).color)), b = lum(background(el));
+		return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+	}
+	var pre = document.createElement('pre'), block = document.createElement('div');
+	block.className = 'code-block markdown';
+	pre.className = 'chroma';
+	classes.forEach(function (c) { var s = document.createElement('span'); s.className = c; s.textContent = c + ' '; pre.appendChild(s); });
+	block.appendChild(pre);
+	document.querySelector('main').appendChild(block);
+	var low = [];
+	Array.from(pre.children).forEach(function (s) {
+		var r = ratio(s);
+		if (r < 4.5) low.push('.' + s.className + ' ' + getComputedStyle(s).color + ' on ' + String(background(s)) + ': ' + r.toFixed(2));
+	});
+	['main p', 'main li', '.crumbs a', '.fact dt', '.fact dd', '.markdown a', 'h1.title', '.badge', '.page-foot', '.markdown code'].forEach(function (sel) {
+		var el = document.querySelector(sel);
+		if (el && ratio(el) < 4.5) low.push(sel + ' ' + getComputedStyle(el).color + ' on ' + String(background(el)) + ': ' + ratio(el).toFixed(2));
+	});
+	return low;
+})`
+
+// Every highlighting class and the page's text read at WCAG AA (4.5:1) in
+// the light and the dark scheme, as Chromium computes their colours.
+func TestBrowserContrast(t *testing.T) {
+	s := MustServe(t, "")
+	ctx := MustBrowser(t)
+	var classes []string
+	for tt, class := range chroma.StandardTypes {
+		if class != "" && (tt >= chroma.Keyword || tt == chroma.Error || tt == chroma.Other) {
+			classes = append(classes, class)
+		}
+	}
+	slices.Sort(classes)
+	list, _ := json.Marshal(classes)
+	for _, scheme := range []string{"light", "dark"} {
+		if _, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
+			Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme}}}); err != nil {
+			t.Fatal(err)
+		}
+		for _, page := range []string{"/runbooks/checkout-high-error-rate", "/services/checkout"} {
+			if err := chromedp.Do(ctx, chromedp.Navigate(s.URL+page), chromedp.WaitReady("main")); err != nil {
+				t.Fatal(err)
+			}
+			low, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](contrastJS+"("+string(list)+")"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, l := range low {
+				t.Errorf("%s %s: %s", scheme, page, l)
+			}
+		}
 	}
 }

@@ -160,7 +160,7 @@ func TestHighlightContrast(t *testing.T) {
 					continue // "inherit": the text colour, checked with the page's
 				}
 				bg := scheme.bg
-				if b, ok := background[class]; ok {
+				if b, ok := background[class]; ok && b != "transparent" {
 					bg = b
 				}
 				if c := markdown.Contrast(chroma.MustParseColour(fg), chroma.MustParseColour(bg)); c < markdown.MinContrast {

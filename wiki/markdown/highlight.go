@@ -77,16 +77,19 @@ func writeContrastCSS(b *strings.Builder, theme, codeBG string) {
 	for _, tt := range types {
 		class := chroma.StandardTypes[tt]
 		e := style.Get(tt)
-		against := bg
+		// A class's own background, or none: the other scheme's must not
+		// show through (a light error background under a dark scheme's
+		// error colour).
+		against, background := bg, "transparent"
 		if e.Background.IsSet() && e.Background != style.Get(chroma.Background).Background {
-			against = e.Background
+			against, background = e.Background, e.Background.String()
 		}
 		fg := e.Colour
 		if !fg.IsSet() {
 			fg = style.Get(chroma.Text).Colour
 		}
 		fg = readable(fg, against)
-		fmt.Fprintf(b, ".chroma .%s { color: %s }\n", class, fg)
+		fmt.Fprintf(b, ".chroma .%s { color: %s; background-color: %s }\n", class, fg, background)
 	}
 }
 
