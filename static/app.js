@@ -107,7 +107,43 @@
     });
   }
 
+  // Offline copies (sw.js): every page read here is kept on this device,
+  // and a service's runbooks when asked; signing out forgets them all.
+  function offline() {
+    if (!("serviceWorker" in navigator) || !window.isSecureContext) return;
+    var forget = document.querySelector("[data-forget-offline]");
+    navigator.serviceWorker.register("/-/sw.js", { scope: "/" }).then(function () {
+      return navigator.serviceWorker.ready;
+    }).then(function (reg) {
+      var worker = reg.active;
+      if (!worker) return;
+      if (forget) {
+        worker.postMessage({ type: "forget" });
+        return;
+      }
+      if (document.querySelector("article.page")) {
+        worker.postMessage({ type: "keep", urls: [location.pathname] });
+      }
+      document.querySelectorAll("button[data-keep-offline]").forEach(function (btn) {
+        var status = btn.parentNode.querySelector("[data-keep-status]");
+        btn.hidden = false;
+        btn.addEventListener("click", function () {
+          var urls = btn.getAttribute("data-keep-offline").split(" ").filter(Boolean);
+          worker.postMessage({ type: "keep", urls: urls });
+          if (status) status.textContent = "Saving " + urls.length + " runbooks on this device…";
+        });
+      });
+      navigator.serviceWorker.addEventListener("message", function (ev) {
+        var status = document.querySelector("[data-keep-status]");
+        if (ev.data && ev.data.type === "kept" && status && ev.data.urls.length > 1) {
+          status.textContent = ev.data.urls.length + " runbooks are readable offline on this device.";
+        }
+      });
+    }).catch(function () { /* no offline copies: the wiki works as before */ });
+  }
+
   function init() {
+    offline();
     foldOnPhones();
     addCopyButtons();
     showCloneURL();

@@ -222,6 +222,7 @@ func (s *Server) routes() {
 	open.GET("/readyz", s.handleReadyz)
 	open.GET(staticPrefix+"*", s.handleStatic)
 	open.GET("/-/opensearch.xml", s.handleOpenSearch)
+	s.offlineRoutes(open)
 	open.GET("/-/signin", s.handleSignin)
 	open.POST("/-/signin", s.handleSignin)
 	open.POST("/-/signout", s.handleSignout)
