@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"os/exec"
 	"strings"
 	"time"
 )
@@ -19,6 +20,9 @@ var (
 	benchPreview = goBench{Pkg: "./wiki/web", Pattern: "PreviewPathological", Benchtime: "1x"}
 	benchGraph   = func(quick bool) goBench {
 		return goBench{Pkg: "./wiki", Pattern: "BenchmarkGraph", Benchtime: pick(quick, "3x", "10x")}
+	}
+	benchPhone = func(quick bool) goBench {
+		return goBench{Pkg: "./cmd/opswiki", Pattern: "BenchmarkPhoneFirstPaint", Benchtime: pick(quick, "5x", "20x")}
 	}
 )
 
@@ -168,4 +172,41 @@ func (b *bench) phaseGraph(ctx context.Context) error {
 		Figure: fmt.Sprintf("%s; %s", dur(one.Metrics["ns/op"]), dur(build.Metrics["ns/op"])), Reproduce: g.Command()})
 	b.results["graph"] = lines
 	return nil
+}
+
+// phasePhone reports a runbook opened from an alert link on a phone with
+// a cold cache, in Chromium, beside a static page.
+func (b *bench) phasePhone(ctx context.Context) error {
+	g := benchPhone(b.quick)
+	what := "runbook opened from an alert link on a phone (Chromium, 390×844, cold cache, median of the runs): first contentful paint from the click, bytes transferred; a static 1 KB page from a bare net/http server in the same run"
+	if !haveChromium() {
+		b.add(Row{What: what, Figure: "not measured: Chromium is not installed (apt-get install chromium)", Reproduce: g.Command()})
+		return nil
+	}
+	lines, err := b.goTest(ctx, g)
+	if err != nil {
+		return err
+	}
+	l, ok := find(lines, "BenchmarkPhoneFirstPaint")
+	if !ok {
+		return fmt.Errorf("%s reported nothing", g.Command())
+	}
+	m := l.Metrics
+	b.add(Row{What: what,
+		Figure: fmt.Sprintf("%s ms, %s KB (page, style sheet, scripts, compressed); static page %s ms, %s KB",
+			num(m["alert-fcp-ms"], 0), num(m["alert-KB"], 1), num(m["static-fcp-ms"], 0), num(m["static-KB"], 1)),
+		Target: "< 150 ms, < 25 KB", Met: met(m["alert-fcp-ms"] < 150 && m["alert-KB"] < 25), Reproduce: g.Command()})
+	b.results["phone"] = lines
+	return nil
+}
+
+// haveChromium reports whether a Chromium the browser tests can drive is
+// installed.
+func haveChromium() bool {
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if _, err := exec.LookPath(name); err == nil {
+			return true
+		}
+	}
+	return false
 }
