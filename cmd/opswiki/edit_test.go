@@ -14,6 +14,11 @@ import (
 // Page is the JSON of GET /-/api/pages.
 type Page struct {
 	Path, Content, Blob, Commit string
+	Problems                    []struct {
+		Line     int
+		Severity string
+		Message  string
+	}
 }
 
 func (s *Server) Page(tb testing.TB, name string) Page {

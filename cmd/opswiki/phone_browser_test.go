@@ -53,13 +53,14 @@ func TestBrowserPhoneFits(t *testing.T) {
 	s.Put(t, "postmortems/2026/2026-10-14-inc-2041-checkout-errors", strings.Replace(s.Page(t, "postmortems/2026/2026-10-14-inc-2041-checkout-errors").Content,
 		"## Summary", "## Summary\n\nA very-long-identifier-that-does-not-break-anywhere-at-all-in-the-text-of-the-postmortem-summary-line shows how wide text wraps.", 1),
 		s.Page(t, "postmortems/2026/2026-10-14-inc-2041-checkout-errors").Blob, "Longer summary")
+	pages := append(slices.Clone(phonePages), "/-/revision/runbooks/checkout-high-error-rate?rev="+s.MainCommit(t)[:10])
 	for _, scheme := range []string{"light", "dark"} {
 		_, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
 			Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme}}})
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, page := range phonePages {
+		for _, page := range pages {
 			if err := chromedp.Do(ctx, chromedp.Navigate(s.URL+page), chromedp.WaitReady("body")); err != nil {
 				t.Fatalf("%s %s: %v", scheme, page, err)
 			}
@@ -132,6 +133,16 @@ func TestBrowserPhoneFirstScreen(t *testing.T) {
 	}
 	if got["menu"] != true || got["factsOpen"] != false {
 		t.Errorf("menu shown %v, facts folded %v", got["menu"], got["factsOpen"] == false)
+	}
+	// Copy buttons sit above the code, not on it.
+	overlaps, err := chromedp.Run(ctx, chromedp.Evaluate[int](`Array.from(document.querySelectorAll('.code-block')).filter(function (b) {
+		var btn = b.querySelector('.copy'), pre = b.querySelector('pre');
+		if (!btn || !pre) return false;
+		var r = btn.getBoundingClientRect(), p = pre.getBoundingClientRect();
+		return r.bottom > p.top && r.top < p.bottom && r.right > p.left && r.left < p.right;
+	}).length`))
+	if err != nil || overlaps > 0 {
+		t.Errorf("%d copy buttons cover their code (%v)", overlaps, err)
 	}
 	// The menu opens and leads to the catalog.
 	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(".menu > summary")), chromedp.Click(chromedp.CSS(`.menu nav a[href="/-/services"]`))); err != nil {
