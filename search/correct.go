@@ -114,7 +114,7 @@ type near struct {
 const maxLiveCounts = 64
 
 // nearWords returns the other words within edit distance fz of the word w
-// (see boundedDistance), commonest first, at most maxCorrections of the
+// (see textdiff.Distance), commonest first, at most maxCorrections of the
 // nearest distance found.
 func (ix *Index) nearWords(ctx context.Context, snap *scorch.IndexSnapshot, w string, fz int) ([]near, error) {
 	found := map[string]int{} // index in all

@@ -35,8 +35,3 @@ func PrefixTermsForTest(ix *Index, prefix string) ([]string, error) {
 func TermCachesForTest(ix *Index) (corrections, prefixes int) {
 	return ix.corrected.len(), ix.prefixes.len()
 }
-
-// EditDistanceForTest returns boundedDistance of a and b within limit.
-func EditDistanceForTest(a, b string, limit int) int {
-	return boundedDistance([]rune(a), []rune(b), limit)
-}

@@ -59,7 +59,7 @@ type builder struct {
 	gen uint64
 }
 
-// fuzziness returns the edit distance (see boundedDistance) allowed for a
+// fuzziness returns the edit distance (see textdiff.Distance) allowed for a
 // word when correcting typos: none for short words, two only for long ones.
 func fuzziness(w string) int {
 	switch n := utf8.RuneCountInString(w); {

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"github.com/opswiki/opswiki/wiki/textdiff"
 	"net/http"
 	"net/url"
 	"sort"
@@ -108,7 +109,7 @@ func (s *Server) similar(p wiki.Path) []SimilarPage {
 		case len(want) >= 4 && (strings.Contains(got, want) || strings.Contains(want, got) && len(got) >= 4):
 			d = 3
 		case len(want) >= 5:
-			if e := editDistance(want, got, 2); e <= 2 {
+			if e := textdiff.Distance([]rune(want), []rune(got), 2); e <= 2 {
 				d = e
 			}
 		}
@@ -127,40 +128,6 @@ func (s *Server) similar(p wiki.Path) []SimilarPage {
 		out = append(out, f.SimilarPage)
 	}
 	return out
-}
-
-// editDistance is the number of single-letter insertions, deletions,
-// substitutions and swaps of neighbours turning a into b, or max+1 as soon
-// as it is more than max.
-func editDistance(a, b string, max int) int {
-	ra, rb := []rune(a), []rune(b)
-	if d := len(ra) - len(rb); d > max || -d > max {
-		return max + 1
-	}
-	prev2, prev, cur := make([]int, len(rb)+1), make([]int, len(rb)+1), make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		best := cur[0]
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-			if i > 1 && j > 1 && ra[i-1] == rb[j-2] && ra[i-2] == rb[j-1] {
-				cur[j] = min(cur[j], prev2[j-2]+1)
-			}
-			best = min(best, cur[j])
-		}
-		if best > max {
-			return max + 1
-		}
-		prev2, prev, cur = prev, cur, prev2
-	}
-	return prev[len(rb)]
 }
 
 func normalizeName(s string) string {
