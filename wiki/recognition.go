@@ -52,7 +52,7 @@ func Recognise(c *Catalog, problems []Problem) Recognition {
 		switch pi.Meta.Kind {
 		case KindRunbook:
 			s.Runbooks++
-			for _, a := range runbookAlerts(pi) {
+			for _, a := range RunbookAlerts(pi) {
 				alerts[strings.ToLower(a)] = true
 			}
 		case KindPostmortem:
@@ -78,11 +78,11 @@ func Recognise(c *Catalog, problems []Problem) Recognition {
 	return s
 }
 
-// runbookAlerts are the alert names a runbook answers: its alerts front
+// RunbookAlerts are the alert names a runbook answers: its alerts front
 // matter, and its file name and first heading when they are written as
 // alerts are named (a runbook called disk-full answers /-/alerts/disk-full
 // too, but that is no alert's name).
-func runbookAlerts(pi *PageInfo) []string {
+func RunbookAlerts(pi *PageInfo) []string {
 	out := slices.Clone(pi.Meta.Alerts)
 	if !pi.Path.IsIndex() && looksLikeAlert(pi.Path.FileTitle()) {
 		out = append(out, pi.Path.FileTitle())

@@ -133,3 +133,28 @@ func (ps *problemSink) errorf(line int, field, format string, args ...any) {
 func (ps *problemSink) warnf(line int, field, format string, args ...any) {
 	ps.add(SeverityWarning, line, field, format, args...)
 }
+
+// YAMLDocument is one document of a multi-document YAML file: its text
+// and the file line it starts on.
+type YAMLDocument struct {
+	Text []byte
+	Line int
+}
+
+// SplitYAMLDocuments cuts a multi-document YAML file at its "---" lines,
+// so a document that is not valid YAML costs only itself (see
+// splitYAMLStream).
+func SplitYAMLDocuments(b []byte) []YAMLDocument {
+	chunks := splitYAMLStream(b)
+	out := make([]YAMLDocument, len(chunks))
+	for i, c := range chunks {
+		out[i] = YAMLDocument{Text: c.text, Line: c.line}
+	}
+	return out
+}
+
+// YAMLErrorLine returns the file line and the message of an error decoding
+// text, a part of a file whose first line is file line offset+1.
+func YAMLErrorLine(err error, text []byte, offset int) (int, string) {
+	return yamlErrorLine(err, text, offset)
+}

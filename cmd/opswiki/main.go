@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 	_ "time/tzdata" // incident timestamps name IANA zones; static images have no zoneinfo
@@ -32,6 +33,12 @@ Usage:
                                    file:line messages, exit 1 on errors, then
                                    what was recognised and what looks missed
                                    (.opswiki.yaml at DIR's root applies)
+  opswiki check --rules PATH [PATH...] [--wiki URL|DIR] [--runbook-base PREFIX[=/folder/]]
+                [--fail-on critical,warning] [--format json]
+                                   check Prometheus rule files against the wiki:
+                                   alerts without a runbook, runbook_urls leading
+                                   nowhere, runbooks answering no alert; exit 1
+                                   when an alert of a failing severity has none
   opswiki version                  print the version
 
 Every flag can also be set as OPSWIKI_<FLAG> (OPSWIKI_DATA, OPSWIKI_ADDR, ...)
@@ -109,11 +116,26 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fs.SetOutput(stderr)
 		format := fs.String("format", "text", "output: text (file:line: severity: message) or json")
 		strict := fs.Bool("strict", false, "exit 1 on warnings too")
+		var ruleFiles, bases listFlag
+		fs.Var(&ruleFiles, "rules", "check Prometheus rule files (a file or a folder; repeat it, or name more after the flags) against the wiki instead")
+		wikiAt := fs.String("wiki", ".", "with --rules: the wiki, as the URL of a running one or a folder (a checkout of its repository)")
+		fs.Var(&bases, "runbook-base", "with --rules: an address runbook_urls use for the wiki's pages, as PREFIX or PREFIX=/folder/ (repeatable)")
+		failOn := fs.String("fail-on", "critical,warning", "with --rules: severities whose alerts must reach a runbook (exit 1 otherwise); any, or none")
 		if err := fs.Parse(args); err != nil {
 			return wrapUsage(err)
 		}
 		if *format != "text" && *format != "json" {
 			return usageError{fmt.Errorf("--format must be text or json, not %q", *format)}
+		}
+		if len(ruleFiles) > 0 {
+			var severities []string
+			for _, s := range strings.Split(*failOn, ",") {
+				if s = strings.ToLower(strings.TrimSpace(s)); s != "" && s != "none" {
+					severities = append(severities, s)
+				}
+			}
+			rc := RulesCheck{Rules: append(ruleFiles, fs.Args()...), Wiki: *wikiAt, Bases: bases, FailOn: severities, Format: *format}
+			return rc.Run(ctx, stdout)
 		}
 		dir := "."
 		if fs.NArg() > 1 {
@@ -138,4 +160,14 @@ func wrapUsage(err error) error {
 		return err
 	}
 	return usageError{err}
+}
+
+// listFlag is a flag that may be given several times.
+type listFlag []string
+
+func (l *listFlag) String() string { return strings.Join(*l, ", ") }
+
+func (l *listFlag) Set(v string) error {
+	*l = append(*l, v)
+	return nil
 }

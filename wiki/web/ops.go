@@ -20,6 +20,7 @@ func (s *Server) opsRoutes(read, edit routeGroup) {
 	read.GET("/-/actions", s.handleActions)
 	read.GET("/-/actions.csv", s.handleActionsCSV)
 	read.GET("/-/api/actions", s.handleAPIActions)
+	read.GET("/-/api/runbooks", s.handleAPIRunbooks)
 	edit.PATCH("/-/api/actions/*", s.handleAPIActionPatch)
 	edit.POST("/-/actions/*", s.handleActionPost)
 	read.GET("/-/reliability", s.handleReliability)
@@ -260,4 +261,29 @@ func (s *Server) handleReviewed(c echo.Context) error {
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, p.URL())
+}
+
+// runbookJSON is one runbook with the alert names it answers.
+type runbookJSON struct {
+	Path   string   `json:"path"`
+	Title  string   `json:"title"`
+	Alerts []string `json:"alerts"`
+}
+
+// handleAPIRunbooks serves GET /-/api/runbooks: every runbook and the alert
+// names it answers, for checking a rules repository against the wiki.
+func (s *Server) handleAPIRunbooks(c echo.Context) error {
+	out := []runbookJSON{}
+	for _, pi := range s.catalog.Pages() {
+		if pi.Meta.Kind != wiki.KindRunbook {
+			continue
+		}
+		alerts := wiki.RunbookAlerts(pi)
+		if alerts == nil {
+			alerts = []string{}
+		}
+		out = append(out, runbookJSON{Path: pi.Path.Name(), Title: pi.Title, Alerts: alerts})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
+	return c.JSON(http.StatusOK, map[string]any{"runbooks": out})
 }
