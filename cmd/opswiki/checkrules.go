@@ -32,6 +32,8 @@ type RulesCheck struct {
 	Bases  []string
 	FailOn []string // severities whose alerts must have a runbook; "any" for all
 	Format string
+	// Token is a personal access token for a wiki with access control.
+	Token string
 }
 
 // ruleFinding is one thing the check found, with its place.
@@ -65,7 +67,7 @@ type rulesWiki interface {
 func (rc RulesCheck) Run(ctx context.Context, stdout io.Writer) error {
 	var w rulesWiki
 	if strings.HasPrefix(rc.Wiki, "http://") || strings.HasPrefix(rc.Wiki, "https://") {
-		w = &remoteWiki{base: strings.TrimRight(rc.Wiki, "/"), client: &http.Client{Timeout: 30 * time.Second,
+		w = &remoteWiki{base: strings.TrimRight(rc.Wiki, "/"), token: rc.Token, client: &http.Client{Timeout: 30 * time.Second,
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
 	} else {
 		cat, err := loadFolder(ctx, rc.Wiki)
@@ -352,6 +354,7 @@ func (l localWiki) OldURL(u string) (string, bool) {
 // remoteWiki is a running wiki asked over HTTP.
 type remoteWiki struct {
 	base   string
+	token  string
 	client *http.Client
 }
 
@@ -361,6 +364,9 @@ func (r *remoteWiki) get(ctx context.Context, p string) (*http.Response, error) 
 		return nil, err
 	}
 	req.Header.Set("Accept", "application/json")
+	if r.token != "" {
+		req.Header.Set("Authorization", "Bearer "+r.token)
+	}
 	resp, err := r.client.Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("ask the wiki: %w", err)
@@ -381,6 +387,9 @@ func (r *remoteWiki) RunbooksFor(ctx context.Context, alert string) ([]string, e
 		return []string{"/-/alerts/" + alert}, nil
 	case resp.StatusCode == http.StatusNotFound:
 		return nil, nil
+	}
+	case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden:
+		return nil, fmt.Errorf("the wiki answered /-/alerts/%s with %s: give a reader's token with --token-file", alert, resp.Status)
 	}
 	return nil, fmt.Errorf("the wiki answered /-/alerts/%s with %s", alert, resp.Status)
 }

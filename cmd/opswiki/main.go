@@ -121,6 +121,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		wikiAt := fs.String("wiki", ".", "with --rules: the wiki, as the URL of a running one or a folder (a checkout of its repository)")
 		fs.Var(&bases, "runbook-base", "with --rules: an address runbook_urls use for the wiki's pages, as PREFIX or PREFIX=/folder/ (repeatable)")
 		failOn := fs.String("fail-on", "critical,warning", "with --rules: severities whose alerts must reach a runbook (exit 1 otherwise); any, or none")
+		tokenFile := fs.String("token-file", "", "with --rules and a wiki URL: a file holding a personal access token (a wiki with access control)")
 		if err := fs.Parse(args); err != nil {
 			return wrapUsage(err)
 		}
@@ -135,6 +136,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 				}
 			}
 			rc := RulesCheck{Rules: append(ruleFiles, fs.Args()...), Wiki: *wikiAt, Bases: bases, FailOn: severities, Format: *format}
+			if *tokenFile != "" {
+				b, err := os.ReadFile(*tokenFile)
+				if err != nil {
+					return err
+				}
+				rc.Token = strings.TrimSpace(string(b))
+			}
 			return rc.Run(ctx, stdout)
 		}
 		dir := "."
