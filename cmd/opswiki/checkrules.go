@@ -387,7 +387,6 @@ func (r *remoteWiki) RunbooksFor(ctx context.Context, alert string) ([]string, e
 		return []string{"/-/alerts/" + alert}, nil
 	case resp.StatusCode == http.StatusNotFound:
 		return nil, nil
-	}
 	case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden:
 		return nil, fmt.Errorf("the wiki answered /-/alerts/%s with %s: give a reader's token with --token-file", alert, resp.Status)
 	}
