@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"runtime/debug"
 	"sync"
 	"syscall"
@@ -20,6 +21,7 @@ import (
 	"github.com/opswiki/opswiki/static"
 	"github.com/opswiki/opswiki/templates"
 	"github.com/opswiki/opswiki/wiki"
+	"github.com/opswiki/opswiki/wiki/firing"
 	"github.com/opswiki/opswiki/wiki/auth"
 	"github.com/opswiki/opswiki/wiki/githttp"
 	"github.com/opswiki/opswiki/wiki/gitstore"
@@ -192,14 +194,29 @@ func (m *Main) Serve(ctx context.Context) error {
 	if base == "" && (listenHost == "" || net.ParseIP(listenHost).IsUnspecified()) {
 		log.Warn("no --base-url: requests are answered only when addressed to an IP address or localhost, so the wiki cannot be reached under a DNS name that points elsewhere; set --base-url to the address people use", "addr", m.Config.Addr)
 	}
+	var amToken string
+	if m.Config.AlertmanagerTokenFile != "" {
+		b, err := os.ReadFile(m.Config.AlertmanagerTokenFile)
+		if err != nil {
+			return fmt.Errorf("--alertmanager-token-file: %w", err)
+		}
+		if amToken = strings.TrimSpace(string(b)); len(amToken) < 16 {
+			return fmt.Errorf("--alertmanager-token-file %s holds a token of %d characters; use at least 16 (openssl rand -hex 32)", m.Config.AlertmanagerTokenFile, len(amToken))
+		}
+	}
+	firingAlerts, err := firing.Open(filepath.Join(m.Config.Data, "firing.json"))
+	if err != nil {
+		return err
+	}
 	m.server, err = web.New(web.Config{SiteName: m.Config.SiteName, Version: Version, Templates: templates.FS, Static: static.FS, Log: log,
+		AlertmanagerToken: amToken,
 		PageCacheBytes: int64(m.Config.PageCacheMB) << 20, MaxPageBytes: int64(m.Config.MaxPageKB) << 10, MaxUploadBytes: int64(m.Config.MaxUploadMB) << 20,
 		Author:         func(*http.Request) wiki.Signature { a := author; a.When = time.Now(); return a },
 		ObserveRequest: met.observeRequest, Metrics: met.handler(),
 		BaseURL: base, ListenHost: listenHost,
 		BodyTimeout: m.Config.BodyTimeout, BodyMinRate: int64(m.Config.BodyMinRateKB) << 10},
 		web.Deps{Store: m.store, Catalog: m.catalog, Follower: m.follower, Renderer: renderer, Search: timedSearcher{m.index, met},
-			Editor: editor, History: history, Auth: authn, Accounts: authn, Git: git})
+			Editor: editor, History: history, Auth: authn, Accounts: authn, Git: git, Firing: firingAlerts})
 	if err != nil {
 		return err
 	}

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -143,6 +144,9 @@ func (s *Server) handleNew(c echo.Context) error {
 				return err
 			}
 			content, kind = wiki.FillTemplate(string(b), params), t.Kind
+			if content, err = fillIncident(content, kind, c.QueryParams()); err != nil {
+				return err
+			}
 		}
 	}
 	q := c.QueryParams()
@@ -268,4 +272,33 @@ func (s *Server) handleMovePost(c echo.Context) error {
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, to.URL())
+}
+
+// fillIncident sets what a firing alert knows of an incident in a new
+// postmortem's front matter: when it started (the alert's startsAt), when
+// it was detected, and the alert. Values must be RFC 3339 times.
+func fillIncident(content, kind string, q url.Values) (string, error) {
+	if kind != wiki.KindPostmortem {
+		return content, nil
+	}
+	out := []byte(content)
+	for _, key := range []string{"started", "detected"} {
+		v := q.Get(key)
+		if v == "" {
+			continue
+		}
+		t, err := time.Parse(time.RFC3339, v)
+		if err != nil {
+			return "", wiki.Errorf(wiki.EINVALID, "%s must be a time as 2026-11-28T03:12:00Z, not %q.", key, v)
+		}
+		if out, err = wiki.SetKey(out, key, t.UTC().Format(time.RFC3339)); err != nil {
+			return content, nil // front matter this template keeps otherwise
+		}
+	}
+	if a := strings.TrimSpace(q.Get("alert")); a != "" && wiki.ParseDocument("new.md", out).KeyLine("alerts") == 0 {
+		if next, err := wiki.SetKey(out, "alerts", a); err == nil {
+			out = next
+		}
+	}
+	return string(out), nil
 }

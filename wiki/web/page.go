@@ -45,6 +45,8 @@ type PageView struct {
 	Jump *markdown.TOCEntry
 	// FactsSummary names the facts when they are folded (on phones).
 	FactsSummary string
+	// Firing are the alerts firing now that the page answers.
+	Firing []FiringAlert
 	HTML         template.HTML
 	RawURL       string
 	// Sidebar and Footer are the nearest _Sidebar.md and _Footer.md of
@@ -119,7 +121,8 @@ func (s *Server) servePage(c echo.Context, p wiki.Path) error {
 		return wiki.ErrNotFound
 	}
 	now := s.cfg.Now()
-	key := pageKey(string(p), pi.Blob, s.dependsOn(pi), now.UTC().Format(time.DateOnly), s.cfg.Version)
+	key := pageKey(string(p), pi.Blob, s.dependsOn(pi), now.UTC().Format(time.DateOnly), s.cfg.Version,
+		strconv.FormatUint(s.firing.Version(), 10)) // the header's count, a runbook's banner
 	etag := `"` + key + `"`
 	h := c.Response().Header()
 	h.Set("ETag", etag)
@@ -208,6 +211,13 @@ func (s *Server) pageView(c echo.Context, p wiki.Path, blob string, now time.Tim
 	}
 	if v.Footer, err = s.aside(c, footer); err != nil {
 		return PageView{}, err
+	}
+	if pi, ok := s.catalog.Page(p); ok && pi.Blob == blob {
+		var svc *wiki.ServiceNode
+		if doc.Meta.Kind == wiki.KindService {
+			svc, _ = g.Service(doc.Meta.Name)
+		}
+		v.Firing = s.firingFor(pi, svc, now)
 	}
 	switch doc.Meta.Kind {
 	case wiki.KindService:

@@ -25,6 +25,8 @@ type Layout struct {
 	Catching  string
 	Commit    string
 	BodyClass string
+	// FiringCount counts the alerts firing now, shown in the header.
+	FiringCount int
 	// AuthOn shows the account link: the same for everyone, since pages
 	// are cached whole and must not carry who is looking.
 	AuthOn bool
@@ -47,7 +49,7 @@ type Crumb struct {
 
 // pageNames are the page templates, each executed inside layout.html.
 var pageNames = []string{"page", "folder", "notfound", "error", "changes", "search", "edit", "history", "diff",
-	"services", "chooser", "actions", "reliability", "report", "signin", "account", "settings", "clone"}
+	"services", "chooser", "actions", "reliability", "report", "signin", "account", "settings", "clone", "firing"}
 
 // parseTemplates parses layout.html with each page template into its own
 // set, and executes each once with a zero view to catch mistakes at start.
@@ -76,7 +78,7 @@ func (s *Server) parseTemplates(fsys fs.FS) (map[string]*template.Template, erro
 
 // layout returns the common parts of a page view.
 func (s *Server) layout(title string) Layout {
-	return Layout{Title: title, SiteName: s.cfg.SiteName, Version: s.cfg.Version, Commit: s.catalog.Commit(),
+	return Layout{Title: title, SiteName: s.cfg.SiteName, Version: s.cfg.Version, Commit: s.catalog.Commit(), FiringCount: s.firing.Count(),
 		AuthOn: s.accounts != nil && s.accounts.AccessMode() != "none", CloneURL: s.cloneURL()}
 }
 

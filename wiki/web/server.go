@@ -19,6 +19,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/opswiki/opswiki/wiki"
+	"github.com/opswiki/opswiki/wiki/firing"
 	"github.com/opswiki/opswiki/wiki/markdown"
 )
 
@@ -26,6 +27,9 @@ import (
 type Config struct {
 	// SiteName is shown in the header and page titles.
 	SiteName string
+	// AlertmanagerToken is the bearer token Alertmanager's webhook sends
+	// to POST /-/api/alertmanager; "" leaves the webhook off.
+	AlertmanagerToken string
 	// Version is shown in the footer.
 	Version string
 	// Templates and Static are the embedded template and asset files.
@@ -84,10 +88,13 @@ type Deps struct {
 	// Git, when set, serves the repository over git's smart HTTP protocol
 	// at /wiki.git (clone and push); the footer then shows the clone URL.
 	Git http.Handler
+	// Firing holds the alerts Alertmanager reports firing; nil shows none.
+	Firing *firing.Store
 }
 
 // Server is the HTTP interface of the wiki.
 type Server struct {
+	firing   *firing.Store
 	cfg      Config
 	store    wiki.Store
 	catalog  *wiki.Catalog
@@ -140,7 +147,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, store: deps.Store, catalog: deps.Catalog, follower: deps.Follower, renderer: deps.Renderer,
 		search: deps.Search, editor: deps.Editor, history: deps.History, auth: deps.Auth, accounts: deps.Accounts,
-		git: deps.Git, log: cfg.Log, pages: newPageCache(cfg.PageCacheBytes)}
+		git: deps.Git, firing: deps.Firing, log: cfg.Log, pages: newPageCache(cfg.PageCacheBytes)}
 	var err error
 	// One style sheet: the site's and the code highlighting's, so the
 	// first screen waits for one request, not two.
@@ -237,6 +244,7 @@ func (s *Server) routes() {
 	s.editRoutes(read, edit)
 	s.opsRoutes(read, edit)
 	s.settingsRoutes(read, edit)
+	s.firingRoutes(open, read)
 	if s.git != nil {
 		// Cloning and fetching need a reader, pushing an editor; the git
 		// handler answers everything under /wiki.git itself.
