@@ -10,8 +10,8 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"strings"
 	"runtime/debug"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -21,8 +21,8 @@ import (
 	"github.com/opswiki/opswiki/static"
 	"github.com/opswiki/opswiki/templates"
 	"github.com/opswiki/opswiki/wiki"
-	"github.com/opswiki/opswiki/wiki/firing"
 	"github.com/opswiki/opswiki/wiki/auth"
+	"github.com/opswiki/opswiki/wiki/firing"
 	"github.com/opswiki/opswiki/wiki/githttp"
 	"github.com/opswiki/opswiki/wiki/gitstore"
 	"github.com/opswiki/opswiki/wiki/markdown"
@@ -210,7 +210,7 @@ func (m *Main) Serve(ctx context.Context) error {
 	}
 	m.server, err = web.New(web.Config{SiteName: m.Config.SiteName, Version: Version, Templates: templates.FS, Static: static.FS, Log: log,
 		AlertmanagerToken: amToken,
-		PageCacheBytes: int64(m.Config.PageCacheMB) << 20, MaxPageBytes: int64(m.Config.MaxPageKB) << 10, MaxUploadBytes: int64(m.Config.MaxUploadMB) << 20,
+		PageCacheBytes:    int64(m.Config.PageCacheMB) << 20, MaxPageBytes: int64(m.Config.MaxPageKB) << 10, MaxUploadBytes: int64(m.Config.MaxUploadMB) << 20,
 		Author:         func(*http.Request) wiki.Signature { a := author; a.When = time.Now(); return a },
 		ObserveRequest: met.observeRequest, Metrics: met.handler(),
 		BaseURL: base, ListenHost: listenHost,

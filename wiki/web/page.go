@@ -47,8 +47,8 @@ type PageView struct {
 	FactsSummary string
 	// Firing are the alerts firing now that the page answers.
 	Firing []FiringAlert
-	HTML         template.HTML
-	RawURL       string
+	HTML   template.HTML
+	RawURL string
 	// Sidebar and Footer are the nearest _Sidebar.md and _Footer.md of
 	// GitHub and Gollum wikis, rendered, with links to edit them.
 	Sidebar, Footer *Aside
