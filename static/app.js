@@ -19,7 +19,10 @@
       btn.textContent = "Copy";
       btn.setAttribute("aria-label", "Copy code to clipboard");
       btn.addEventListener("click", function () {
-        var text = code.innerText.replace(/\n$/, "");
+        // textContent is the code as written: innerText doubles the line
+        // breaks of the highlighter's line boxes, which would break a
+        // command continued with a backslash.
+        var text = code.textContent.replace(/\n$/, "");
         var done = function () {
           btn.textContent = "Copied";
           setTimeout(function () { btn.textContent = "Copy"; }, 1500);

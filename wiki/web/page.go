@@ -47,6 +47,8 @@ type PageView struct {
 	FactsSummary string
 	// Firing are the alerts firing now that the page answers.
 	Firing []FiringAlert
+	// Filled says the page's placeholders were filled from the request.
+	Filled bool
 	HTML   template.HTML
 	RawURL string
 	// Sidebar and Footer are the nearest _Sidebar.md and _Footer.md of
@@ -130,6 +132,16 @@ func (s *Server) servePage(c echo.Context, p wiki.Path) error {
 	if match := c.Request().Header.Get("If-None-Match"); match != "" && strings.Contains(match, etag) {
 		return c.NoContent(http.StatusNotModified)
 	}
+	if values := fillValues(c.QueryParams()); len(values) > 0 && hasPlaceholders(mustBody(s, c, pi), params(pi.Doc)) {
+		// Filled in for one alert: said for this request only.
+		v, err := s.pageView(c, p, pi.Blob, now)
+		if err != nil {
+			return err
+		}
+		h.Del("ETag")
+		h.Set("Cache-Control", "no-store")
+		return s.html(c, http.StatusOK, "page", v)
+	}
 	if c.QueryParam("merged") != "" {
 		// Said once, right after a save; never cached.
 		v, err := s.pageView(c, p, pi.Blob, now)
@@ -180,11 +192,23 @@ func (s *Server) pageView(c echo.Context, p wiki.Path, blob string, now time.Tim
 		return PageView{}, fmt.Errorf("read %s: %w", p, err)
 	}
 	doc := wiki.ParseDocumentWith(p, content, s.catalog.Settings())
-	res, err := s.renderer.Render(c.Request().Context(), p, blob, doc.Body, s.catalog)
+	body, key, filled := doc.Body, blob, false
+	if values := fillValues(c.QueryParams()); len(values) > 0 {
+		if body, filled = fillBody(doc.Body, values, params(doc)); filled {
+			key = fillKey(blob, values)
+		} else {
+			body = doc.Body
+		}
+	}
+	res, err := s.renderer.Render(c.Request().Context(), p, key, body, s.catalog)
 	if err != nil {
 		return PageView{}, fmt.Errorf("render %s: %w", p, err)
 	}
-	v := PageView{Layout: s.layout(doc.Title), Doc: doc, Path: p, HTML: res.HTML, RawURL: p.RawURL(),
+	html := res.HTML
+	if filled {
+		html = markFilled(html)
+	}
+	v := PageView{Layout: s.layout(doc.Title), Doc: doc, Path: p, HTML: html, RawURL: p.RawURL(), Filled: filled,
 		EditURL: "/-/edit/" + escapeName(p.Name()), HistoryURL: "/-/history/" + escapeName(p.Name())}
 	v.Crumbs = s.crumbs(p, doc.Title)
 	v.Tree = s.tree(p)
@@ -472,4 +496,14 @@ func factsSummary(facts []Fact) string {
 		names = append(names, f.Label)
 	}
 	return strings.Join(names, ", ")
+}
+
+// mustBody returns a page's markdown for a quick look, nil when it cannot
+// be read (the page view that follows reports that).
+func mustBody(s *Server, c echo.Context, pi *wiki.PageInfo) []byte {
+	b, err := s.store.ReadBlob(c.Request().Context(), pi.Blob)
+	if err != nil {
+		return nil
+	}
+	return b
 }
