@@ -48,6 +48,20 @@ func (c *Catalog) Blob(p Path) (string, bool) {
 	return b, ok
 }
 
+// FilesWhere returns the files on main for which keep is true, with their
+// blobs, by path.
+func (c *Catalog) FilesWhere(keep func(Path) bool) map[Path]string {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	out := map[Path]string{}
+	for p, b := range c.files {
+		if keep(p) {
+			out[p] = b
+		}
+	}
+	return out
+}
+
 // Exists reports whether a file exists on main.
 func (c *Catalog) Exists(p Path) bool {
 	_, ok := c.Blob(p)

@@ -31,6 +31,9 @@ type Settings struct {
 	Services  []ServiceRule
 	Keys      []KeyAlias
 	Redirects []RedirectRule
+	// Rules are the patterns of the Prometheus rule files kept in the
+	// repository (folders stand for their .yaml and .yml files).
+	Rules []RulesRule
 	// Problems found in the file; rules with errors are left out, the
 	// others are in force.
 	Problems []Problem
@@ -76,8 +79,30 @@ type RedirectRule struct {
 	Line   int    `json:"line"`
 }
 
+// RulesRule names Prometheus rule files in the repository.
+type RulesRule struct {
+	Glob string `json:"glob"`
+	Line int    `json:"line"`
+
+	match string
+}
+
+// IsRuleFile reports whether p is a rule file the settings name.
+func (s *Settings) IsRuleFile(p Path) bool {
+	if s == nil {
+		return false
+	}
+	for _, r := range s.Rules {
+		if ok, _ := doublestar.Match(r.match, string(p)); ok {
+			ext := strings.ToLower(path.Ext(string(p)))
+			return ext == ".yaml" || ext == ".yml"
+		}
+	}
+	return false
+}
+
 // settingsKeys are the sections of the settings file.
-var settingsKeys = []string{"kinds", "services", "keys", "redirects"}
+var settingsKeys = []string{"kinds", "services", "keys", "redirects", "rules"}
 
 // modelKeys are the front matter keys the wiki reads into its model: the
 // targets a key alias may name.
@@ -128,6 +153,8 @@ func ParseSettings(content []byte, blob string) *Settings {
 			s.eachPair(k.Value, v, s.keyAlias)
 		case "redirects":
 			s.eachPair(k.Value, v, s.redirectRule)
+		case "rules":
+			s.eachString(k.Value, v, s.rulesRule)
 		default:
 			s.warnf(k.Line, k.Value, "unknown section %q, ignored: the sections are %s", k.Value, strings.Join(settingsKeys, ", "))
 		}
@@ -197,6 +224,7 @@ func (s *Settings) eachString(section string, v *yaml.Node, fn func(n *yaml.Node
 }
 
 var settingsExample = map[string]string{
+	"rules":     `- "prometheus/rules/"`,
 	"kinds":     `"data/*.md": postmortem`,
 	"services":  `- "docs/{service}/**"`,
 	"keys":      `product: services`,
@@ -221,6 +249,21 @@ func (s *Settings) kindRule(k, v *yaml.Node) {
 		return
 	}
 	s.Kinds = append(s.Kinds, KindRule{Glob: glob, Kind: kind, Line: k.Line, match: match})
+}
+
+func (s *Settings) rulesRule(n *yaml.Node) {
+	glob := strings.TrimPrefix(strings.TrimSpace(n.Value), "/")
+	match := glob
+	if strings.HasSuffix(match, "/") {
+		match += "**"
+	} else if !strings.ContainsAny(match, "*?[{") && path.Ext(match) == "" {
+		match += "/**"
+	}
+	if glob == "" || !doublestar.ValidatePattern(match) {
+		s.errorf(n.Line, "rules", "%q is not a valid path pattern", n.Value)
+		return
+	}
+	s.Rules = append(s.Rules, RulesRule{Glob: glob, Line: n.Line, match: match})
 }
 
 func (s *Settings) serviceRule(n *yaml.Node) {
@@ -417,7 +460,7 @@ func (s *Settings) blob() string {
 
 // Empty reports whether the settings have no rules.
 func (s *Settings) Empty() bool {
-	return s == nil || len(s.Kinds)+len(s.Services)+len(s.Keys)+len(s.Redirects) == 0
+	return s == nil || len(s.Kinds)+len(s.Services)+len(s.Keys)+len(s.Redirects)+len(s.Rules) == 0
 }
 
 // IsSettings reports whether p is the settings file.

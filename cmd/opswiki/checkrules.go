@@ -3,15 +3,12 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"net/http"
 	"net/url"
 	"os"
 	"path"
-	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -82,7 +79,7 @@ func (rc RulesCheck) Run(ctx context.Context, stdout io.Writer) error {
 	}
 	var findings []ruleFinding
 	var all []rules.Rule
-	files, err := ruleFiles(rc.Rules)
+	files, err := rules.Files(rc.Rules)
 	if err != nil {
 		return err
 	}
@@ -240,41 +237,6 @@ func parseBases(list []string) ([]base, error) {
 		out = append(out, base{prefix: prefix, folder: "/" + strings.Trim(folder, "/")})
 	}
 	slices.SortFunc(out, func(a, b base) int { return len(b.prefix) - len(a.prefix) })
-	return out, nil
-}
-
-// ruleFiles lists the rule files named: files as they are, folders'
-// .yaml and .yml files, at any depth.
-func ruleFiles(paths []string) ([]string, error) {
-	var out []string
-	for _, p := range paths {
-		fi, err := os.Stat(p)
-		if err != nil {
-			return nil, err
-		}
-		if !fi.IsDir() {
-			out = append(out, p)
-			continue
-		}
-		err = filepath.WalkDir(p, func(f string, d fs.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
-			if d.IsDir() && strings.HasPrefix(d.Name(), ".") && f != p {
-				return filepath.SkipDir
-			}
-			if ext := filepath.Ext(f); !d.IsDir() && (ext == ".yaml" || ext == ".yml") {
-				out = append(out, f)
-			}
-			return nil
-		})
-		if err != nil {
-			return nil, err
-		}
-	}
-	if len(out) == 0 {
-		return nil, errors.New("no rule files (.yaml, .yml) in " + strings.Join(paths, ", "))
-	}
 	return out, nil
 }
 

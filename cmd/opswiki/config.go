@@ -47,6 +47,9 @@ type Config struct {
 	// AlertmanagerTokenFile holds the bearer token of Alertmanager's
 	// webhook; "" leaves the webhook off.
 	AlertmanagerTokenFile string
+	// Rules are Prometheus rule files and folders of them, shown on
+	// /-/alerts and on the runbooks answering them, re-read on change.
+	Rules []string
 	// ReadHeaderTimeout and IdleTimeout bound a request's headers and an
 	// idle keep-alive connection; BodyTimeout how long a request body may
 	// stall, and BodyMinRateKB the KiB per second it must average.
@@ -109,6 +112,10 @@ func (c *Config) flagSet(name string, serve bool) *flag.FlagSet {
 		fs.StringVar(&c.RolesFile, "roles", c.RolesFile, "YAML file of role (reader, editor, admin) to user names")
 		fs.BoolVar(&c.AnonymousRead, "anonymous-read", c.AnonymousRead, "let anyone read without signing in")
 		fs.StringVar(&c.TrustedProxy, "trusted-proxy", c.TrustedProxy, "comma-separated addresses or CIDRs of proxies whose X-Forwarded-For gives the client's address (for sign-in throttling) and, for --auth proxy, whose X-Forwarded-User is believed")
+		fs.Func("rules", "a Prometheus rule file, or a folder of them, whose alerts /-/alerts lists with their runbooks (repeatable; re-read when they change)", func(v string) error {
+			c.Rules = append(c.Rules, v)
+			return nil
+		})
 		fs.StringVar(&c.AlertmanagerTokenFile, "alertmanager-token-file", c.AlertmanagerTokenFile, "file holding the bearer token Alertmanager's webhook sends to POST /-/api/alertmanager; without it the webhook is off")
 		fs.StringVar(&c.BaseURL, "base-url", c.BaseURL, "the wiki's public address, such as https://wiki.example.com: requests for other host names are refused (421), and links in feeds and clone instructions use it")
 		fs.DurationVar(&c.ReadHeaderTimeout, "read-header-timeout", c.ReadHeaderTimeout, "how long a client may take to send a request's headers")

@@ -26,6 +26,7 @@ import (
 	"github.com/opswiki/opswiki/wiki/githttp"
 	"github.com/opswiki/opswiki/wiki/gitstore"
 	"github.com/opswiki/opswiki/wiki/markdown"
+	"github.com/opswiki/opswiki/wiki/rules"
 	"github.com/opswiki/opswiki/wiki/textdiff"
 	"github.com/opswiki/opswiki/wiki/web"
 )
@@ -208,6 +209,13 @@ func (m *Main) Serve(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	var ruleLoader *rules.Loader
+	if len(m.Config.Rules) > 0 {
+		if _, err := rules.Files(m.Config.Rules); err != nil {
+			return fmt.Errorf("--rules: %w", err)
+		}
+		ruleLoader = rules.NewLoader(m.Config.Rules, 2*time.Second)
+	}
 	m.server, err = web.New(web.Config{SiteName: m.Config.SiteName, Version: Version, Templates: templates.FS, Static: static.FS, Log: log,
 		AlertmanagerToken: amToken,
 		PageCacheBytes:    int64(m.Config.PageCacheMB) << 20, MaxPageBytes: int64(m.Config.MaxPageKB) << 10, MaxUploadBytes: int64(m.Config.MaxUploadMB) << 20,
@@ -216,7 +224,7 @@ func (m *Main) Serve(ctx context.Context) error {
 		BaseURL: base, ListenHost: listenHost,
 		BodyTimeout: m.Config.BodyTimeout, BodyMinRate: int64(m.Config.BodyMinRateKB) << 10},
 		web.Deps{Store: m.store, Catalog: m.catalog, Follower: m.follower, Renderer: renderer, Search: timedSearcher{m.index, met},
-			Editor: editor, History: history, Auth: authn, Accounts: authn, Git: git, Firing: firingAlerts})
+			Editor: editor, History: history, Auth: authn, Accounts: authn, Git: git, Firing: firingAlerts, Rules: ruleLoader})
 	if err != nil {
 		return err
 	}

@@ -20,6 +20,7 @@ import (
 func (s *Server) firingRoutes(open, read routeGroup) {
 	open.POST("/-/api/alertmanager", s.handleAlertmanager)
 	read.GET("/-/firing", s.handleFiring)
+	read.GET("/-/alerts", s.handleAlerts)
 }
 
 // handleAlertmanager serves POST /-/api/alertmanager: Alertmanager's

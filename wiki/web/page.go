@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -49,6 +50,8 @@ type PageView struct {
 	Firing []FiringAlert
 	// Filled says the page's placeholders were filled from the request.
 	Filled bool
+	// Rules are the alerting rules a runbook answers.
+	Rules  []AlertRow
 	HTML   template.HTML
 	RawURL string
 	// Sidebar and Footer are the nearest _Sidebar.md and _Footer.md of
@@ -253,6 +256,7 @@ func (s *Server) pageView(c echo.Context, p wiki.Path, blob string, now time.Tim
 			v.Service = s.servicePanel(g, n.Name, now)
 		}
 	case wiki.KindRunbook:
+		v.Rules = s.rulesFor(c.Request().Context(), p)
 		v.ReviewAction = "/-/reviewed/" + escapeName(p.Name())
 	}
 	return v, nil
@@ -294,6 +298,13 @@ func (s *Server) dependsOn(pi *wiki.PageInfo) string {
 		b.WriteString("docs of " + n.Name + " ")
 		b.WriteString(strconv.FormatUint(n.Version, 10))
 		b.WriteByte(0)
+	}
+	if pi.Meta.Kind == wiki.KindRunbook {
+		// The rules it answers, from --rules or the repository.
+		for _, r := range s.rulesFor(context.Background(), pi.Path) {
+			b.WriteString("rule " + r.Source + " " + r.Expr + " " + r.For + " " + r.Severity + " " + r.Summary)
+			b.WriteByte(0)
+		}
 	}
 	b.WriteString("links ")
 	if pi.Meta.Kind == wiki.KindTemplate {

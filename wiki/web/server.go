@@ -21,6 +21,7 @@ import (
 	"github.com/opswiki/opswiki/wiki"
 	"github.com/opswiki/opswiki/wiki/firing"
 	"github.com/opswiki/opswiki/wiki/markdown"
+	"github.com/opswiki/opswiki/wiki/rules"
 )
 
 // Config holds what the web layer needs to know about its surroundings.
@@ -90,23 +91,27 @@ type Deps struct {
 	Git http.Handler
 	// Firing holds the alerts Alertmanager reports firing; nil shows none.
 	Firing *firing.Store
+	// Rules reads the rule files given with --rules; nil for none.
+	Rules *rules.Loader
 }
 
 // Server is the HTTP interface of the wiki.
 type Server struct {
-	firing   *firing.Store
-	cfg      Config
-	store    wiki.Store
-	catalog  *wiki.Catalog
-	follower *wiki.Follower
-	renderer *markdown.Renderer
-	search   wiki.Searcher
-	editor   *wiki.Editor
-	history  wiki.History
-	auth     Authenticator
-	accounts Accounts
-	git      http.Handler
-	handler  http.Handler
+	firing    *firing.Store
+	rules     *rules.Loader
+	ruleFiles ruleCache
+	cfg       Config
+	store     wiki.Store
+	catalog   *wiki.Catalog
+	follower  *wiki.Follower
+	renderer  *markdown.Renderer
+	search    wiki.Searcher
+	editor    *wiki.Editor
+	history   wiki.History
+	auth      Authenticator
+	accounts  Accounts
+	git       http.Handler
+	handler   http.Handler
 
 	echo *echo.Echo
 	base *url.URL
@@ -147,7 +152,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, store: deps.Store, catalog: deps.Catalog, follower: deps.Follower, renderer: deps.Renderer,
 		search: deps.Search, editor: deps.Editor, history: deps.History, auth: deps.Auth, accounts: deps.Accounts,
-		git: deps.Git, firing: deps.Firing, log: cfg.Log, pages: newPageCache(cfg.PageCacheBytes)}
+		git: deps.Git, firing: deps.Firing, rules: deps.Rules, log: cfg.Log, pages: newPageCache(cfg.PageCacheBytes)}
 	var err error
 	// One style sheet: the site's and the code highlighting's, so the
 	// first screen waits for one request, not two.
