@@ -21,6 +21,9 @@ var (
 	benchGraph   = func(quick bool) goBench {
 		return goBench{Pkg: "./wiki", Pattern: "BenchmarkGraph", Benchtime: pick(quick, "3x", "10x")}
 	}
+	benchAlerting = func(quick bool) goBench {
+		return goBench{Pkg: "./cmd/opswiki", Pattern: "BenchmarkAlertmanagerWebhook", Benchtime: pick(quick, "100x", "400x")}
+	}
 	benchPhone = func(quick bool) goBench {
 		return goBench{Pkg: "./cmd/opswiki", Pattern: "BenchmarkPhoneFirstPaint", Benchtime: pick(quick, "5x", "20x")}
 	}
@@ -209,4 +212,24 @@ func haveChromium() bool {
 		}
 	}
 	return false
+}
+
+// phaseAlerting reports Alertmanager's webhook: notifications taken per
+// second, and how soon a firing alert's banner shows on its runbook.
+func (b *bench) phaseAlerting(ctx context.Context) error {
+	g := benchAlerting(b.quick)
+	lines, err := b.goTest(ctx, g)
+	if err != nil {
+		return err
+	}
+	l, ok := find(lines, "BenchmarkAlertmanagerWebhook")
+	if !ok {
+		return fmt.Errorf("%s reported nothing", g.Command())
+	}
+	m := l.Metrics
+	b.add(Row{What: "Alertmanager webhook of a real server: notifications of 10 alerts, 8 senders at once, each changing what fires (kept on disk before the answer); from a notification accepted to its banner on the runbook (20 times)",
+		Figure: fmt.Sprintf("%s notifications/s; banner p50 %s ms, slowest %s ms", num(m["notifications/s"], 0), num(m["banner-p50-ms"], 1), num(m["banner-max-ms"], 1)),
+		Target: "banner < 1 s", Met: met(m["banner-max-ms"] < 1000), Reproduce: g.Command()})
+	b.results["alerting"] = lines
+	return nil
 }
