@@ -87,4 +87,7 @@ spec:
 	if !strings.Contains(alerts, `data-alert="PaymentsDBReplicationLag"`) || !strings.Contains(alerts, "prometheus/payments.yaml:8") || !strings.Contains(alerts, `data-alert="CheckoutHighErrorRate"`) {
 		t.Errorf("/-/alerts does not list the committed rules beside the others:\n%s", between(alerts, "<table", "</table>"))
 	}
+	if _, _, settings := s.Get(t, "/-/settings"); ruleCount(settings, "rule-files") != "1" || !strings.Contains(settings, "prometheus/payments.yaml") {
+		t.Errorf("/-/settings does not show the rule file its pattern matched")
+	}
 }

@@ -26,6 +26,7 @@ type SettingsView struct {
 	Services  []SettingsRule
 	Keys      []SettingsRule
 	Redirects []SettingsRule
+	RuleFiles []SettingsRule
 	Pages     int
 }
 
@@ -138,6 +139,20 @@ func (s *Server) settingsView(c echo.Context) (SettingsView, error) {
 	for i, r := range st.Redirects {
 		v.Redirects[i] = SettingsRule{Line: r.Line, Rule: r.Prefix, Result: r.To}
 	}
+	for _, r := range st.Rules {
+		one := &wiki.Settings{Rules: []wiki.RulesRule{r}}
+		row := SettingsRule{Line: r.Line, Rule: r.Glob}
+		files := s.catalog.FilesWhere(one.IsRuleFile)
+		paths := make([]wiki.Path, 0, len(files))
+		for p := range files {
+			paths = append(paths, p)
+		}
+		sort.Slice(paths, func(i, j int) bool { return paths[i] < paths[j] })
+		for _, p := range paths {
+			row.add(PageLink{Path: p, URL: p.RawURL(), Title: string(p)})
+		}
+		v.RuleFiles = append(v.RuleFiles, row)
+	}
 	sort.Slice(pages, func(i, j int) bool { return pages[i].Path < pages[j].Path })
 	for _, pi := range pages {
 		link := PageLink{Path: pi.Path, URL: pi.Path.URL(), Title: pi.Title, Kind: pi.Meta.Kind}
@@ -220,4 +235,8 @@ keys:
 # Where the runbooks used to live: links and requests there lead to the pages here.
 redirects:
 #  "https://github.com/openshift/runbooks/blob/master/": /
+
+# Prometheus rule files kept here: their alerts are listed on /-/alerts.
+rules:
+#  - "prometheus/rules/"
 `
