@@ -103,14 +103,43 @@ func (p *parser) errorf(line int, format string, args ...any) {
 	p.problems = append(p.problems, Problem{File: p.file, Line: line, Message: fmt.Sprintf(format, args...)})
 }
 
-// get returns the value of key in a mapping node.
+// resolve follows an alias (*name) to the node it stands for.
+func resolve(n *yaml.Node) *yaml.Node {
+	for i := 0; n != nil && n.Kind == yaml.AliasNode && n.Alias != nil && i < 16; i++ {
+		n = n.Alias
+	}
+	return n
+}
+
+// get returns the value of key in a mapping node, aliases followed, and
+// from the mappings merged into it (<<: *anchor) when it has none of its
+// own, as YAML's merge keys mean.
 func get(m *yaml.Node, key string) (k, v *yaml.Node) {
-	if m == nil || m.Kind != yaml.MappingNode {
+	return getDepth(resolve(m), key, 0)
+}
+
+func getDepth(m *yaml.Node, key string, depth int) (k, v *yaml.Node) {
+	if m == nil || m.Kind != yaml.MappingNode || depth > 8 {
 		return nil, nil
 	}
 	for i := 0; i+1 < len(m.Content); i += 2 {
 		if m.Content[i].Value == key {
-			return m.Content[i], m.Content[i+1]
+			return m.Content[i], resolve(m.Content[i+1])
+		}
+	}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value != "<<" {
+			continue
+		}
+		merged := resolve(m.Content[i+1])
+		sources := []*yaml.Node{merged}
+		if merged != nil && merged.Kind == yaml.SequenceNode {
+			sources = merged.Content
+		}
+		for _, src := range sources {
+			if mk, mv := getDepth(resolve(src), key, depth+1); mk != nil {
+				return mk, mv
+			}
 		}
 	}
 	return nil, nil
@@ -139,7 +168,7 @@ func (p *parser) document(d *yaml.Node) {
 		return
 	}
 	for _, g := range groups.Content {
-		p.group(g)
+		p.group(resolve(g))
 	}
 }
 
@@ -166,7 +195,7 @@ func (p *parser) group(g *yaml.Node) {
 		return
 	}
 	for _, r := range rules.Content {
-		p.rule(groupName, groupLabels, r)
+		p.rule(groupName, groupLabels, resolve(r))
 	}
 }
 
@@ -238,7 +267,7 @@ func (p *parser) strings(alert, what string, m *yaml.Node) map[string]string {
 	}
 	out := make(map[string]string, len(m.Content)/2)
 	for i := 0; i+1 < len(m.Content); i += 2 {
-		k, v := m.Content[i], m.Content[i+1]
+		k, v := m.Content[i], resolve(m.Content[i+1])
 		if v.Kind != yaml.ScalarNode {
 			p.errorf(v.Line, "%s %q of alert %s must be a text", what, k.Value, alert)
 			continue

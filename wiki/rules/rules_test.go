@@ -1,6 +1,9 @@
 package rules_test
 
 import (
+	"fmt"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -192,4 +195,42 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 	})
+}
+
+// The rule files of Prometheus' own rule format tests (model/rulefmt
+// testdata): what Prometheus loads, this parser reads with the same
+// alerts, anchors, aliases and merge keys followed; what Prometheus
+// refuses for a rule's kind, it reports.
+func TestPrometheusRuleFormatFixtures(t *testing.T) {
+	for _, tc := range []struct {
+		file   string
+		alerts string
+		bad    string
+	}{
+		{"test.yaml", "HighErrors@5 HighErrors@26 HighErrors@41 HighErrors@56", ""},
+		{"test_aliases.yaml", "HighAlert@6 HighAlert@24 HighAlert2@33 HighAlert@38 HighAlert@49 HighAlert2@57", ""},
+		{"record_and_alert.bad.yaml", "", "both alert and record"},
+		{"no_rec_alert.bad.yaml", "", "neither alert nor record"},
+	} {
+		t.Run(tc.file, func(t *testing.T) {
+			b, err := os.ReadFile(filepath.Join("testdata", tc.file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			rs, ps := rules.Parse(tc.file, b)
+			var got []string
+			for _, r := range rs {
+				got = append(got, fmt.Sprintf("%s@%d", r.Alert, r.Line))
+				if r.Expr == "" || r.Severity() != "critical" && tc.bad == "" {
+					t.Errorf("%s: expr %q severity %q", r.Alert, r.Expr, r.Severity())
+				}
+			}
+			if strings.Join(got, " ") != tc.alerts {
+				t.Errorf("alerts %v, want %s", got, tc.alerts)
+			}
+			if tc.bad == "" && len(ps) > 0 || tc.bad != "" && (len(ps) != 1 || !strings.Contains(ps[0].Message, tc.bad)) {
+				t.Errorf("problems %v, want %q", ps, tc.bad)
+			}
+		})
+	}
 }
