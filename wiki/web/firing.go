@@ -84,7 +84,19 @@ type FiringView struct {
 	Alerts []FiringAlert
 }
 
-func (s *Server) firingAlert(a firing.Alert, now time.Time) FiringAlert {
+// groupStarts returns, for each notification group, when its first alert
+// began to fire: an incident started then.
+func groupStarts(list []firing.Alert) map[string]time.Time {
+	out := map[string]time.Time{}
+	for _, a := range list {
+		if t, ok := out[a.GroupKey]; !a.StartsAt.IsZero() && (!ok || a.StartsAt.Before(t)) {
+			out[a.GroupKey] = a.StartsAt
+		}
+	}
+	return out
+}
+
+func (s *Server) firingAlert(a firing.Alert, now time.Time, starts map[string]time.Time) FiringAlert {
 	f := FiringAlert{Name: a.Name, Summary: a.Annotations["summary"], GeneratorURL: a.GeneratorURL, SilenceURL: a.SilenceURL()}
 	if f.Summary == "" {
 		f.Summary = a.Annotations["description"]
@@ -106,7 +118,7 @@ func (s *Server) firingAlert(a firing.Alert, now time.Time) FiringAlert {
 		}
 		f.Runbook.URL += "?" + q.Encode()
 	}
-	f.StartURL = startIncidentURL(a, now)
+	f.StartURL = startIncidentURL(a, starts[a.GroupKey], now)
 	return f
 }
 
@@ -119,15 +131,19 @@ func sortedLabelNames(m map[string]string) []string {
 	return out
 }
 
-// startIncidentURL opens a new postmortem for an alert from the template,
-// with what the alert knows filled in.
-func startIncidentURL(a firing.Alert, now time.Time) string {
+// startIncidentURL opens a new postmortem for an alert's group from the
+// template, with what the alert knows filled in: started is when the
+// group's first alert began to fire.
+func startIncidentURL(a firing.Alert, started, now time.Time) string {
 	q := url.Values{"template": {"postmortem"}, "alert": {a.Name}, "title": {a.Name}}
 	if svc := a.Labels["service"]; svc != "" {
 		q.Set("service", svc)
 	}
-	if !a.StartsAt.IsZero() {
-		q.Set("started", a.StartsAt.UTC().Format(time.RFC3339))
+	if started.IsZero() {
+		started = a.StartsAt
+	}
+	if !started.IsZero() {
+		q.Set("started", started.UTC().Format(time.RFC3339))
 	}
 	q.Set("detected", now.UTC().Format(time.RFC3339))
 	return "/-/new?" + q.Encode()
@@ -137,8 +153,10 @@ func startIncidentURL(a firing.Alert, now time.Time) string {
 func (s *Server) handleFiring(c echo.Context) error {
 	v := FiringView{Layout: s.layout("Firing")}
 	now := s.cfg.Now()
-	for _, a := range s.firing.List() {
-		v.Alerts = append(v.Alerts, s.firingAlert(a, now))
+	list := s.firing.List()
+	starts := groupStarts(list)
+	for _, a := range list {
+		v.Alerts = append(v.Alerts, s.firingAlert(a, now, starts))
 	}
 	c.Response().Header().Set("Cache-Control", "no-cache")
 	return s.html(c, http.StatusOK, "firing", v)
@@ -153,7 +171,9 @@ func (s *Server) firingFor(pi *wiki.PageInfo, service *wiki.ServiceNode, now tim
 	}
 	g := s.catalog.Graph()
 	var out []FiringAlert
-	for _, a := range s.firing.List() {
+	list := s.firing.List()
+	starts := groupStarts(list)
+	for _, a := range list {
 		shown := false
 		for _, rb := range g.RunbooksForAlert(a.Name) {
 			shown = shown || rb == pi.Path || service != nil && containsPath(service.Runbooks, rb)
@@ -162,7 +182,7 @@ func (s *Server) firingFor(pi *wiki.PageInfo, service *wiki.ServiceNode, now tim
 			shown = true
 		}
 		if shown {
-			out = append(out, s.firingAlert(a, now))
+			out = append(out, s.firingAlert(a, now, starts))
 		}
 	}
 	return out
