@@ -41,9 +41,13 @@ type NewPageParams struct {
 	Service  string
 	Alert    string
 	Title    string
-	Path     string
-	Author   string
-	Date     time.Time
+	// Expr and Summary are the alerting rule's, for a runbook written
+	// from /-/alerts.
+	Expr    string
+	Summary string
+	Path    string
+	Author  string
+	Date    time.Time
 }
 
 // FillTemplate replaces the placeholders of a template with the values
@@ -70,6 +74,16 @@ func FillTemplate(text string, p NewPageParams) string {
 	add("alert", p.Alert)
 	add("title", p.Title)
 	add("author", p.Author)
+	// A runbook's expression and summary come from its rule when there is
+	// one; else the template shows the shape of one.
+	expr := strings.TrimSpace(p.Expr)
+	if expr == "" {
+		expr = "sum(rate(http_server_requests_total{job=\"" + clean(p.Service) + "\", code=~\"5..\"}[5m]))\n  /\nsum(rate(http_server_requests_total{job=\"" + clean(p.Service) + "\"}[5m]))\n  > 0.05"
+		if p.Service == "" {
+			expr = strings.ReplaceAll(expr, `job=""`, `job="{{service}}"`)
+		}
+	}
+	pairs = append(pairs, "{{expr}}", strings.ReplaceAll(expr, "```", "` ` `"), "{{summary}}", strings.Join(strings.Fields(p.Summary), " "))
 	date := p.Date
 	if date.IsZero() {
 		date = time.Now()

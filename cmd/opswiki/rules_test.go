@@ -37,12 +37,17 @@ func TestRulesInTheWiki(t *testing.T) {
 	_, _, alerts := s.Get(t, "/-/alerts")
 	for _, want := range []string{
 		`data-alert="CheckoutHighErrorRate"`, `<a href="/runbooks/checkout-high-error-rate">`, `<code class="expr">sum(rate(http_requests_total{code=~&#34;5..&#34;}[5m])) &gt; 0.05</code>`,
-		`data-alert="CheckoutQueueBacklog"`, `href="/-/new?alert=CheckoutQueueBacklog&amp;service=checkout&amp;template=runbook&amp;title=CheckoutQueueBacklog"`,
+		`data-alert="CheckoutQueueBacklog"`, `href="/-/new?alert=CheckoutQueueBacklog&amp;expr=checkout_queue_depth&#43;%3E&#43;1000&amp;service=checkout&amp;template=runbook&amp;title=CheckoutQueueBacklog"`,
 		"1 have no runbook yet", "checkout.rules.yml:4",
 	} {
 		if !strings.Contains(alerts, want) {
 			t.Errorf("/-/alerts lacks %s", want)
 		}
+	}
+	// Writing one from the list: the rule's expression is in it.
+	_, _, editor := s.Get(t, "/-/new?alert=CheckoutQueueBacklog&expr=checkout_queue_depth+%3E+1000&summary=The+queue+grows&service=checkout&template=runbook&title=CheckoutQueueBacklog")
+	if !strings.Contains(editor, "```promql\ncheckout_queue_depth &gt; 1000\n```") || !strings.Contains(editor, "The queue grows") {
+		t.Errorf("the new runbook lacks the rule's expression and summary:\n%s", between(editor, "<textarea", "</textarea>"))
 	}
 	_, _, runbook := s.Get(t, "/runbooks/checkout-high-error-rate")
 	if !strings.Contains(runbook, `<section class="rules-panel"`) || !strings.Contains(runbook, `data-rule="CheckoutHighErrorRate"`) || strings.Contains(runbook, `data-rule="CheckoutQueueBacklog"`) {

@@ -120,6 +120,7 @@ func (s *Server) handleEdit(c echo.Context) error {
 func (s *Server) handleNew(c echo.Context) error {
 	params := wiki.NewPageParams{Template: c.QueryParam("template"), Incident: c.QueryParam("incident"),
 		Service: c.QueryParam("service"), Alert: c.QueryParam("alert"), Title: c.QueryParam("title"),
+		Expr: c.QueryParam("expr"), Summary: c.QueryParam("summary"),
 		Path: c.QueryParam("path"), Author: c.QueryParam("author"), Date: s.cfg.Now()}
 	if params.Author == "" {
 		params.Author = s.author(c.Request()).Name

@@ -111,7 +111,10 @@ func (s *Server) alertRow(r rules.Rule, g *wiki.Graph) AlertRow {
 		}
 	}
 	if len(row.Runbooks) == 0 {
-		q := url.Values{"template": {"runbook"}, "alert": {r.Alert}, "title": {r.Alert}}
+		q := url.Values{"template": {"runbook"}, "alert": {r.Alert}, "title": {r.Alert}, "expr": {r.Expr}}
+		if sum := r.Annotations["summary"]; sum != "" {
+			q.Set("summary", sum)
+		}
 		if svc := r.Labels["service"]; svc != "" {
 			q.Set("service", svc)
 		}
