@@ -112,9 +112,10 @@ self.addEventListener("fetch", function (ev) {
     return;
   }
   if (req.mode !== "navigate" || !isPage(url)) return;
-  // The network first: the page as it is now, kept for later.
+  // The network first: the page as it is now, kept for later (not the
+  // page filled in with one alert's labels: its plain copy is kept).
   ev.respondWith(fetch(req).then(function (resp) {
-    ev.waitUntil(keep(url, resp));
+    if (!url.search) ev.waitUntil(keep(url, resp));
     return resp;
   }, function () {
     return caches.open(PAGES).then(function (cache) { return cache.match(key(url)); }).then(function (hit) {
