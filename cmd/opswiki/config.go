@@ -186,8 +186,15 @@ func (c *Config) loadFile(fs *flag.FlagSet, file string, set map[string]bool) er
 		if set[k] {
 			continue
 		}
-		if err := fs.Set(k, fmt.Sprint(v)); err != nil {
-			return fmt.Errorf("config file %s: %s: %w", file, k, err)
+		// A list sets a repeatable flag once for each of its values.
+		list, ok := v.([]any)
+		if !ok {
+			list = []any{v}
+		}
+		for _, one := range list {
+			if err := fs.Set(k, fmt.Sprint(one)); err != nil {
+				return fmt.Errorf("config file %s: %s: %w", file, k, err)
+			}
 		}
 	}
 	return nil
