@@ -47,6 +47,10 @@ type Config struct {
 	// AlertmanagerTokenFile holds the bearer token of Alertmanager's
 	// webhook; "" leaves the webhook off.
 	AlertmanagerTokenFile string
+	// ReadOnly makes a replica refusing every write; PrimaryURL names
+	// where the wiki is edited.
+	ReadOnly   bool
+	PrimaryURL string
 	// Rules are Prometheus rule files and folders of them, shown on
 	// /-/alerts and on the runbooks answering them, re-read on change.
 	Rules []string
@@ -116,6 +120,8 @@ func (c *Config) flagSet(name string, serve bool) *flag.FlagSet {
 			c.Rules = append(c.Rules, v)
 			return nil
 		})
+		fs.BoolVar(&c.ReadOnly, "read-only", c.ReadOnly, "a read-only replica: refuse every write (browser, API, git push), naming --primary-url; main is moved by whatever keeps this copy in step (git fetch)")
+		fs.StringVar(&c.PrimaryURL, "primary-url", c.PrimaryURL, "with --read-only: the address of the wiki where people edit")
 		fs.StringVar(&c.AlertmanagerTokenFile, "alertmanager-token-file", c.AlertmanagerTokenFile, "file holding the bearer token Alertmanager's webhook sends to POST /-/api/alertmanager; without it the webhook is off")
 		fs.StringVar(&c.BaseURL, "base-url", c.BaseURL, "the wiki's public address, such as https://wiki.example.com: requests for other host names are refused (421), and links in feeds and clone instructions use it")
 		fs.DurationVar(&c.ReadHeaderTimeout, "read-header-timeout", c.ReadHeaderTimeout, "how long a client may take to send a request's headers")

@@ -185,8 +185,15 @@ func (m *Main) Serve(ctx context.Context) error {
 	// Git over HTTP is authorised by the web server's middleware like
 	// every other route (reader to clone, editor to push), so the git
 	// handler's own Authorize seam is left open.
+	readOnly := ""
+	if m.Config.ReadOnly {
+		readOnly = "this wiki is a read-only replica; push to the primary"
+		if m.Config.PrimaryURL != "" {
+			readOnly += ": " + strings.TrimRight(m.Config.PrimaryURL, "/") + "/wiki.git"
+		}
+	}
 	git := githttp.New(githttp.Config{Store: m.store, Log: log, MaxPushBytes: int64(m.Config.MaxPushMB) << 20,
-		Gate: gate, Agent: "opswiki/" + Version, AfterPush: m.afterPush})
+		Gate: gate, Agent: "opswiki/" + Version, AfterPush: m.afterPush, ReadOnly: readOnly})
 	base, err := m.Config.publicURL()
 	if err != nil {
 		return err
@@ -217,8 +224,8 @@ func (m *Main) Serve(ctx context.Context) error {
 		ruleLoader = rules.NewLoader(m.Config.Rules, 2*time.Second)
 	}
 	m.server, err = web.New(web.Config{SiteName: m.Config.SiteName, Version: Version, Templates: templates.FS, Static: static.FS, Log: log,
-		AlertmanagerToken: amToken,
-		PageCacheBytes:    int64(m.Config.PageCacheMB) << 20, MaxPageBytes: int64(m.Config.MaxPageKB) << 10, MaxUploadBytes: int64(m.Config.MaxUploadMB) << 20,
+		AlertmanagerToken: amToken, ReadOnly: m.Config.ReadOnly, PrimaryURL: m.Config.PrimaryURL,
+		PageCacheBytes: int64(m.Config.PageCacheMB) << 20, MaxPageBytes: int64(m.Config.MaxPageKB) << 10, MaxUploadBytes: int64(m.Config.MaxUploadMB) << 20,
 		Author:         func(*http.Request) wiki.Signature { a := author; a.When = time.Now(); return a },
 		ObserveRequest: met.observeRequest, Metrics: met.handler(),
 		BaseURL: base, ListenHost: listenHost,

@@ -47,6 +47,9 @@ type Config struct {
 	// Gate checks every file a push adds or changes, as it checks every
 	// other write: the path rule, the size limits, the documents.
 	Gate wiki.Gate
+	// ReadOnly, when set, refuses every push with this message (a
+	// read-only replica, saying where to edit).
+	ReadOnly string
 }
 
 // Handler serves Prefix and everything under it.

@@ -170,6 +170,11 @@ func (h *Handler) check(ctx context.Context, in *gitstore.Incoming, c *command, 
 	if c.reason != "" {
 		return
 	}
+	if h.cfg.ReadOnly != "" {
+		rep.problem("error: " + h.cfg.ReadOnly)
+		c.refuse("read-only replica")
+		return
+	}
 	if msg := gitstore.ValidRefName(c.name); msg != "" {
 		c.refuse(msg)
 		return

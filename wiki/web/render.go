@@ -27,6 +27,9 @@ type Layout struct {
 	BodyClass string
 	// FiringCount counts the alerts firing now, shown in the header.
 	FiringCount int
+	// ReadOnly marks a replica; PrimaryURL is where the wiki is edited.
+	ReadOnly   bool
+	PrimaryURL string
 	// AuthOn shows the account link: the same for everyone, since pages
 	// are cached whole and must not carry who is looking.
 	AuthOn bool
@@ -79,6 +82,7 @@ func (s *Server) parseTemplates(fsys fs.FS) (map[string]*template.Template, erro
 // layout returns the common parts of a page view.
 func (s *Server) layout(title string) Layout {
 	return Layout{Title: title, SiteName: s.cfg.SiteName, Version: s.cfg.Version, Commit: s.catalog.Commit(), FiringCount: s.firing.Count(),
+		ReadOnly: s.cfg.ReadOnly, PrimaryURL: s.cfg.PrimaryURL,
 		AuthOn: s.accounts != nil && s.accounts.AccessMode() != "none", CloneURL: s.cloneURL()}
 }
 

@@ -31,6 +31,10 @@ type Config struct {
 	// AlertmanagerToken is the bearer token Alertmanager's webhook sends
 	// to POST /-/api/alertmanager; "" leaves the webhook off.
 	AlertmanagerToken string
+	// ReadOnly makes a replica: every write is refused, naming PrimaryURL
+	// (where the wiki is edited) when set.
+	ReadOnly   bool
+	PrimaryURL string
 	// Version is shown in the footer.
 	Version string
 	// Templates and Static are the embedded template and asset files.
@@ -225,7 +229,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.S
 func (s *Server) routes() {
 	open := routeGroup{e: s.echo}
 	read := routeGroup{e: s.echo, mw: []echo.MiddlewareFunc{s.require(wiki.RoleReader)}}
-	edit := routeGroup{e: s.echo, mw: []echo.MiddlewareFunc{s.require(wiki.RoleEditor)}}
+	edit := routeGroup{e: s.echo, mw: []echo.MiddlewareFunc{s.refuseReadOnly, s.require(wiki.RoleEditor)}}
 
 	open.GET("/healthz", s.handleHealthz)
 	if s.cfg.Metrics != nil {
@@ -264,13 +268,17 @@ func (s *Server) routes() {
 		})
 		read.GET("/wiki.git/info/refs", func(c echo.Context) error {
 			if c.QueryParam("service") == "git-receive-pack" {
+				// A read-only replica lets the push begin so git shows
+				// the refusal and where to edit (see githttp's ReadOnly).
 				if err := s.check(c, wiki.RoleEditor); err != nil {
 					return err
 				}
 			}
 			return git(c)
 		})
-		edit.POST("/wiki.git/git-receive-pack", git)
+		// A push to a read-only replica is refused by the git handler,
+		// in git's own terms.
+		routeGroup{e: s.echo, mw: []echo.MiddlewareFunc{s.require(wiki.RoleEditor)}}.POST("/wiki.git/git-receive-pack", git)
 		read.Any("/wiki.git/*", git)
 	}
 	read.Any("/-/*", func(echo.Context) error {
@@ -392,4 +400,27 @@ func (s *Server) handleCloneInfo(c echo.Context) error {
 		u = scheme + "://" + r.Host + u
 	}
 	return s.html(c, http.StatusOK, "clone", CloneView{Layout: s.layout("Clone this wiki"), URL: u})
+}
+
+// refuseReadOnly answers every write of a read-only replica with where the
+// wiki is edited.
+func (s *Server) refuseReadOnly(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if err := s.readOnlyError(); err != nil {
+			return err
+		}
+		return next(c)
+	}
+}
+
+// readOnlyError is the refusal of a write on a read-only replica; nil on a
+// wiki that takes writes.
+func (s *Server) readOnlyError() error {
+	if !s.cfg.ReadOnly {
+		return nil
+	}
+	if s.cfg.PrimaryURL != "" {
+		return wiki.Errorf(wiki.EFORBIDDEN, "This wiki is a read-only replica: edit at %s (changes reach this copy from there).", s.cfg.PrimaryURL)
+	}
+	return wiki.Errorf(wiki.EFORBIDDEN, "This wiki is a read-only replica: it is edited elsewhere, and changes reach this copy from there.")
 }
