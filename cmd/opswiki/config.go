@@ -51,6 +51,13 @@ type Config struct {
 	// where the wiki is edited.
 	ReadOnly   bool
 	PrimaryURL string
+	// Upstream is the repository a read-only replica follows: fetched on
+	// start, every UpstreamPoll, and when the git host's push webhook
+	// (signed with the secret in UpstreamHookSecretFile) says so.
+	Upstream               string
+	UpstreamTokenFile      string
+	UpstreamPoll           time.Duration
+	UpstreamHookSecretFile string
 	// Rules are Prometheus rule files and folders of them, shown on
 	// /-/alerts and on the runbooks answering them, re-read on change.
 	Rules []string
@@ -74,14 +81,15 @@ type Config struct {
 // DefaultConfig returns the defaults of SPEC §8.
 func DefaultConfig() Config {
 	return Config{
-		Addr:      "127.0.0.1:8080",
-		Data:      "./data",
-		SiteName:  "opswiki",
-		Author:    "opswiki <opswiki@localhost>",
-		Auth:      "none",
-		Poll:      200 * time.Millisecond,
-		LogLevel:  "info",
-		LogFormat: "text",
+		Addr:         "127.0.0.1:8080",
+		Data:         "./data",
+		SiteName:     "opswiki",
+		Author:       "opswiki <opswiki@localhost>",
+		Auth:         "none",
+		Poll:         200 * time.Millisecond,
+		UpstreamPoll: 30 * time.Second,
+		LogLevel:     "info",
+		LogFormat:    "text",
 
 		MemoryLimitMB: 256,
 		PageCacheMB:   32,
@@ -122,6 +130,10 @@ func (c *Config) flagSet(name string, serve bool) *flag.FlagSet {
 		})
 		fs.BoolVar(&c.ReadOnly, "read-only", c.ReadOnly, "a read-only replica: refuse every write (browser, API, git push), naming --primary-url; main is moved by whatever keeps this copy in step (git fetch)")
 		fs.StringVar(&c.PrimaryURL, "primary-url", c.PrimaryURL, "with --read-only: the address of the wiki where people edit")
+		fs.StringVar(&c.Upstream, "upstream", c.Upstream, "with --read-only: the git repository (HTTP(S) URL) this replica follows, fetched on start, every --upstream-poll and on its push webhook")
+		fs.StringVar(&c.UpstreamTokenFile, "upstream-token-file", c.UpstreamTokenFile, "file holding a token to fetch --upstream with (HTTP basic auth, as GitHub, GitLab and Gitea take tokens)")
+		fs.DurationVar(&c.UpstreamPoll, "upstream-poll", c.UpstreamPoll, "how often --upstream is fetched")
+		fs.StringVar(&c.UpstreamHookSecretFile, "upstream-hook-secret-file", c.UpstreamHookSecretFile, "file holding the secret of the git host's push webhook, POST /-/api/upstream/hook (GitHub, GitLab, Gitea)")
 		fs.StringVar(&c.AlertmanagerTokenFile, "alertmanager-token-file", c.AlertmanagerTokenFile, "file holding the bearer token Alertmanager's webhook sends to POST /-/api/alertmanager; without it the webhook is off")
 		fs.StringVar(&c.BaseURL, "base-url", c.BaseURL, "the wiki's public address, such as https://wiki.example.com: requests for other host names are refused (421), and links in feeds and clone instructions use it")
 		fs.DurationVar(&c.ReadHeaderTimeout, "read-header-timeout", c.ReadHeaderTimeout, "how long a client may take to send a request's headers")
@@ -243,6 +255,17 @@ func (c *Config) ValidateServe() error {
 	}
 	if _, err := c.publicURL(); err != nil {
 		return err
+	}
+	if c.Upstream != "" {
+		if !c.ReadOnly {
+			return errors.New("--upstream needs --read-only: this wiki follows an upstream as a read-only replica (writes through to an upstream are not supported)")
+		}
+		if u, err := url.Parse(c.Upstream); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("--upstream %q must be an http(s) URL of a git repository", c.Upstream)
+		}
+		if c.UpstreamPoll < time.Second {
+			return fmt.Errorf("--upstream-poll must be at least 1s, not %s", c.UpstreamPoll)
+		}
 	}
 	if _, ok := wiki.ParseRole(c.DefaultRole); !ok {
 		return fmt.Errorf("--default-role must be reader, editor or admin, not %q", c.DefaultRole)

@@ -16,12 +16,15 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/go-git/go-git/v5/plumbing/transport"
+	githttpauth "github.com/go-git/go-git/v5/plumbing/transport/http"
 	"github.com/opswiki/opswiki/content"
 	"github.com/opswiki/opswiki/search"
 	"github.com/opswiki/opswiki/static"
 	"github.com/opswiki/opswiki/templates"
 	"github.com/opswiki/opswiki/wiki"
 	"github.com/opswiki/opswiki/wiki/auth"
+
 	"github.com/opswiki/opswiki/wiki/firing"
 	"github.com/opswiki/opswiki/wiki/githttp"
 	"github.com/opswiki/opswiki/wiki/gitstore"
@@ -212,6 +215,25 @@ func (m *Main) Serve(ctx context.Context) error {
 			return fmt.Errorf("--alertmanager-token-file %s holds a token of %d characters; use at least 16 (openssl rand -hex 32)", m.Config.AlertmanagerTokenFile, len(amToken))
 		}
 	}
+	upstreamNow := make(chan struct{}, 1)
+	var hookSecret string
+	if m.Config.UpstreamHookSecretFile != "" {
+		b, err := os.ReadFile(m.Config.UpstreamHookSecretFile)
+		if err != nil {
+			return fmt.Errorf("--upstream-hook-secret-file: %w", err)
+		}
+		if hookSecret = strings.TrimSpace(string(b)); len(hookSecret) < 16 {
+			return fmt.Errorf("--upstream-hook-secret-file %s holds a secret of %d characters; use at least 16", m.Config.UpstreamHookSecretFile, len(hookSecret))
+		}
+	}
+	var upstreamAuth transport.AuthMethod
+	if m.Config.UpstreamTokenFile != "" {
+		b, err := os.ReadFile(m.Config.UpstreamTokenFile)
+		if err != nil {
+			return fmt.Errorf("--upstream-token-file: %w", err)
+		}
+		upstreamAuth = &githttpauth.BasicAuth{Username: "opswiki", Password: strings.TrimSpace(string(b))}
+	}
 	firingAlerts, err := firing.Open(filepath.Join(m.Config.Data, "firing.json"))
 	if err != nil {
 		return err
@@ -225,6 +247,12 @@ func (m *Main) Serve(ctx context.Context) error {
 	}
 	m.server, err = web.New(web.Config{SiteName: m.Config.SiteName, Version: Version, Templates: templates.FS, Static: static.FS, Log: log,
 		AlertmanagerToken: amToken, ReadOnly: m.Config.ReadOnly, PrimaryURL: m.Config.PrimaryURL,
+		UpstreamHookSecret: hookSecret, UpstreamNotify: func() {
+			select {
+			case upstreamNow <- struct{}{}:
+			default:
+			}
+		},
 		PageCacheBytes: int64(m.Config.PageCacheMB) << 20, MaxPageBytes: int64(m.Config.MaxPageKB) << 10, MaxUploadBytes: int64(m.Config.MaxUploadMB) << 20,
 		Author:         func(*http.Request) wiki.Signature { a := author; a.When = time.Now(); return a },
 		ObserveRequest: met.observeRequest, Metrics: met.handler(),
@@ -244,6 +272,10 @@ func (m *Main) Serve(ctx context.Context) error {
 	go func() { defer wg.Done(); m.store.RunHousekeeping(followCtx, housekeepingInterval, log) }()
 	wg.Add(1)
 	go func() { defer wg.Done(); authn.Watch(followCtx, accountsReload, log) }()
+	if m.Config.Upstream != "" {
+		wg.Add(1)
+		go func() { defer wg.Done(); m.followUpstream(followCtx, upstreamAuth, upstreamNow, log) }()
+	}
 	defer func() { stopFollowing(); wg.Wait() }()
 
 	// Pages are served only once the catalog knows them, so no request sees
@@ -337,4 +369,30 @@ func (m *Main) authenticator() (*auth.Authenticator, error) {
 	}
 	m.logger().Info("access control", "mode", c.Auth, "anonymous_read", c.AnonymousRead, "default_role", c.DefaultRole)
 	return a, nil
+}
+
+// followUpstream keeps a read-only replica's main at its upstream's: a
+// fetch on start, every --upstream-poll, and whenever the push webhook
+// asks. The follower then brings every view up to date as for any commit.
+func (m *Main) followUpstream(ctx context.Context, auth transport.AuthMethod, now <-chan struct{}, log *slog.Logger) {
+	t := time.NewTicker(m.Config.UpstreamPoll)
+	defer t.Stop()
+	who := m.author()
+	for {
+		fctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
+		moved, err := m.store.FollowUpstream(fctx, m.Config.Upstream, auth, who)
+		cancel()
+		switch {
+		case err != nil && ctx.Err() == nil:
+			log.Error("follow upstream", "upstream", m.Config.Upstream, "err", err)
+		case moved:
+			m.follower.Notify()
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		case <-now:
+		}
+	}
 }

@@ -35,6 +35,10 @@ type Config struct {
 	// (where the wiki is edited) when set.
 	ReadOnly   bool
 	PrimaryURL string
+	// UpstreamHookSecret checks the git host's push webhook, which calls
+	// UpstreamNotify (fetch now); both unset leave the webhook off.
+	UpstreamHookSecret string
+	UpstreamNotify     func()
 	// Version is shown in the footer.
 	Version string
 	// Templates and Static are the embedded template and asset files.
@@ -101,21 +105,22 @@ type Deps struct {
 
 // Server is the HTTP interface of the wiki.
 type Server struct {
-	firing    *firing.Store
-	rules     *rules.Loader
-	ruleFiles ruleCache
-	cfg       Config
-	store     wiki.Store
-	catalog   *wiki.Catalog
-	follower  *wiki.Follower
-	renderer  *markdown.Renderer
-	search    wiki.Searcher
-	editor    *wiki.Editor
-	history   wiki.History
-	auth      Authenticator
-	accounts  Accounts
-	git       http.Handler
-	handler   http.Handler
+	hookDeliveries seenDeliveries
+	firing         *firing.Store
+	rules          *rules.Loader
+	ruleFiles      ruleCache
+	cfg            Config
+	store          wiki.Store
+	catalog        *wiki.Catalog
+	follower       *wiki.Follower
+	renderer       *markdown.Renderer
+	search         wiki.Searcher
+	editor         *wiki.Editor
+	history        wiki.History
+	auth           Authenticator
+	accounts       Accounts
+	git            http.Handler
+	handler        http.Handler
 
 	echo *echo.Echo
 	base *url.URL
@@ -254,6 +259,7 @@ func (s *Server) routes() {
 	s.opsRoutes(read, edit)
 	s.settingsRoutes(read, edit)
 	s.firingRoutes(open, read)
+	open.POST("/-/api/upstream/hook", s.handleUpstreamHook) // signed by the git host
 	if s.git != nil {
 		// Cloning and fetching need a reader, pushing an editor; the git
 		// handler answers everything under /wiki.git itself.
