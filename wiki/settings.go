@@ -238,12 +238,7 @@ func (s *Settings) kindRule(k, v *yaml.Node) {
 		s.errorf(v.Line, "kinds", "unknown kind %q for %q: use one of page, runbook, service, postmortem", v.Value, k.Value)
 		return
 	}
-	match := glob
-	if strings.HasSuffix(match, "/") {
-		match += "**"
-	} else if !strings.ContainsAny(match, "*?[{") && path.Ext(match) == "" {
-		match += "/**" // a folder stands for everything under it
-	}
+	match := folderGlob(glob)
 	if glob == "" || !doublestar.ValidatePattern(match) {
 		s.errorf(k.Line, "kinds", "%q is not a valid path pattern: use * for any name, ** for any folders", k.Value)
 		return
@@ -251,14 +246,24 @@ func (s *Settings) kindRule(k, v *yaml.Node) {
 	s.Kinds = append(s.Kinds, KindRule{Glob: glob, Kind: kind, Line: k.Line, match: match})
 }
 
+// folderGlob is the pattern a rule's glob is matched as: a folder (a name
+// ending in "/", or without wildcards and extension) stands for
+// everything under it.
+func folderGlob(glob string) string {
+	switch {
+	case strings.HasSuffix(glob, "/"):
+		return glob + "**"
+	case !strings.ContainsAny(glob, "*?[{") && path.Ext(glob) != "":
+		return glob
+	case !strings.ContainsAny(glob, "*?[{"):
+		return glob + "/**"
+	}
+	return glob
+}
+
 func (s *Settings) rulesRule(n *yaml.Node) {
 	glob := strings.TrimPrefix(strings.TrimSpace(n.Value), "/")
-	match := glob
-	if strings.HasSuffix(match, "/") {
-		match += "**"
-	} else if !strings.ContainsAny(match, "*?[{") && path.Ext(match) == "" {
-		match += "/**"
-	}
+	match := folderGlob(glob)
 	if glob == "" || !doublestar.ValidatePattern(match) {
 		s.errorf(n.Line, "rules", "%q is not a valid path pattern", n.Value)
 		return

@@ -226,23 +226,7 @@ func fetchRemote(ctx context.Context, url, dst string) (plumbing.Hash, plumbing.
 	if err != nil {
 		return plumbing.ZeroHash, "", nil, err
 	}
-	refs, err := rem.ListContext(ctx, &git.ListOptions{})
-	if err != nil {
-		return plumbing.ZeroHash, "", nil, fmt.Errorf("list remote refs: %w", err)
-	}
-	byName := make(map[plumbing.ReferenceName]plumbing.Hash)
-	var head *plumbing.Reference
-	for _, r := range refs {
-		if r.Name() == plumbing.HEAD {
-			head = r
-		} else if r.Type() == plumbing.HashReference {
-			byName[r.Name()] = r.Hash()
-		}
-	}
-	if head == nil {
-		return plumbing.ZeroHash, "", nil, errors.New("the remote repository has no HEAD (is it empty?)")
-	}
-	def, defName, err := remoteDefault(head, byName)
+	def, defName, byName, err := listRemote(ctx, rem, nil)
 	if err != nil {
 		return plumbing.ZeroHash, "", nil, err
 	}
@@ -292,6 +276,29 @@ func printable(s string) string {
 		}
 		return r
 	}, s))
+}
+
+// listRemote lists a remote's branches and tags and finds its default
+// branch from its HEAD.
+func listRemote(ctx context.Context, rem *git.Remote, auth transport.AuthMethod) (plumbing.Hash, plumbing.ReferenceName, map[plumbing.ReferenceName]plumbing.Hash, error) {
+	refs, err := rem.ListContext(ctx, &git.ListOptions{Auth: auth})
+	if err != nil {
+		return plumbing.ZeroHash, "", nil, fmt.Errorf("list remote refs: %w", err)
+	}
+	byName := make(map[plumbing.ReferenceName]plumbing.Hash)
+	var head *plumbing.Reference
+	for _, r := range refs {
+		if r.Name() == plumbing.HEAD {
+			head = r
+		} else if r.Type() == plumbing.HashReference {
+			byName[r.Name()] = r.Hash()
+		}
+	}
+	if head == nil {
+		return plumbing.ZeroHash, "", nil, errors.New("the remote repository has no HEAD (is it empty?)")
+	}
+	def, defName, err := remoteDefault(head, byName)
+	return def, defName, byName, err
 }
 
 // remoteDefault finds the remote's default branch from its HEAD.

@@ -31,25 +31,9 @@ func (s *Store) FollowUpstream(ctx context.Context, url string, auth transport.A
 	if err != nil {
 		return false, err
 	}
-	refs, err := rem.ListContext(ctx, &git.ListOptions{Auth: auth})
+	tip, name, _, err := listRemote(ctx, rem, auth)
 	if err != nil {
-		return false, fmt.Errorf("list the upstream's refs: %w", err)
-	}
-	byName := map[plumbing.ReferenceName]plumbing.Hash{}
-	var head *plumbing.Reference
-	for _, r := range refs {
-		if r.Name() == plumbing.HEAD {
-			head = r
-		} else if r.Type() == plumbing.HashReference {
-			byName[r.Name()] = r.Hash()
-		}
-	}
-	if head == nil {
-		return false, errors.New("the upstream repository has no HEAD (is it empty?)")
-	}
-	tip, name, err := remoteDefault(head, byName)
-	if err != nil {
-		return false, err
+		return false, fmt.Errorf("the upstream: %w", err)
 	}
 	if name == plumbing.HEAD {
 		return false, errors.New("the upstream's default branch cannot be told from its refs")

@@ -207,21 +207,38 @@ func (s *Server) handleEditPost(c echo.Context) error {
 		}
 		return c.Redirect(http.StatusSeeOther, dest)
 	}
+	f, ok := failedSave(err, content, req.Base)
+	if !ok {
+		return err
+	}
 	v := s.editView(p, isNew && req.Base == "")
-	v.Content, v.Base, v.Message = content, req.Base, req.Message
+	v.Content, v.Base, v.Message, v.Problems, v.Conflict, v.Notice = f.content, f.base, req.Message, f.problems, f.conflict, f.notice
+	return s.html(c, f.status, "edit", v)
+}
+
+// formFailure is a refused form save as the form shows it again: the
+// person's text (merged, after a conflict), the problems or both sides.
+type formFailure struct {
+	status        int
+	content, base string
+	problems      []wiki.Problem
+	conflict      *ConflictView
+	notice        string
+}
+
+// failedSave reads the error of a save of content from base; ok is false
+// for errors a form does not show itself (they become error pages).
+func failedSave(err error, content, base string) (formFailure, bool) {
 	var verr *wiki.ValidationError
 	var conflict *wiki.ConflictError
 	switch {
 	case errors.As(err, &verr):
-		v.Problems = verr.Problems
-		return s.html(c, http.StatusUnprocessableEntity, "edit", v)
+		return formFailure{status: http.StatusUnprocessableEntity, content: content, base: base, problems: verr.Problems}, true
 	case errors.As(err, &conflict):
-		v.Content, v.Base = string(conflict.Merged), conflict.Base
-		v.Conflict = &ConflictView{Yours: string(conflict.Yours), Theirs: string(conflict.Theirs)}
-		v.Notice = wiki.ErrorMessage(err)
-		return s.html(c, http.StatusConflict, "edit", v)
+		return formFailure{status: http.StatusConflict, content: string(conflict.Merged), base: conflict.Base,
+			conflict: &ConflictView{Yours: string(conflict.Yours), Theirs: string(conflict.Theirs)}, notice: wiki.ErrorMessage(err)}, true
 	}
-	return err
+	return formFailure{}, false
 }
 
 // limitBody caps the request body; reading past it fails with ETOOLARGE.

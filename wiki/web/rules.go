@@ -23,6 +23,11 @@ type ruleCache struct {
 	key      string
 	rules    []rules.Rule
 	problems []rules.Problem
+
+	// The rules each runbook answers, for the graph and rules of
+	// answersKey: runbook views ask on every request.
+	answersKey string
+	answers    map[wiki.Path][]rules.Rule
 }
 
 type parsedRules struct {
@@ -33,17 +38,18 @@ type parsedRules struct {
 // allRules returns the alerting rules the wiki knows: the files given with
 // --rules, and those committed in the repository where its settings say
 // (rules: in .opswiki.yaml).
-func (s *Server) allRules(ctx context.Context) ([]rules.Rule, []rules.Problem) {
+// The key changes whenever the rules may have.
+func (s *Server) allRules(ctx context.Context) ([]rules.Rule, []rules.Problem, string) {
 	out, problems, stamp := s.rules.LoadStamped()
 	settings := s.catalog.Settings()
 	if settings == nil || len(settings.Rules) == 0 {
-		return out, problems
+		return out, problems, stamp
 	}
 	key := s.catalog.Commit() + "\x00" + stamp
 	s.ruleFiles.mu.Lock()
 	defer s.ruleFiles.mu.Unlock()
 	if s.ruleFiles.key == key {
-		return s.ruleFiles.rules, s.ruleFiles.problems
+		return s.ruleFiles.rules, s.ruleFiles.problems, key
 	}
 	out = append([]rules.Rule(nil), out...)
 	problems = append([]rules.Problem(nil), problems...)
@@ -81,7 +87,7 @@ func (s *Server) allRules(ctx context.Context) ([]rules.Rule, []rules.Problem) {
 	}
 	rules.Sort(out)
 	s.ruleFiles.key, s.ruleFiles.rules, s.ruleFiles.problems = key, out, problems
-	return out, problems
+	return out, problems, key
 }
 
 // AlertRow is one alerting rule on /-/alerts and on its runbook.
@@ -126,7 +132,7 @@ func (s *Server) alertRow(r rules.Rule, g *wiki.Graph) AlertRow {
 // handleAlerts serves GET /-/alerts: every alert the rules define, with
 // its runbook or a link that writes one.
 func (s *Server) handleAlerts(c echo.Context) error {
-	rs, problems := s.allRules(c.Request().Context())
+	rs, problems, _ := s.allRules(c.Request().Context())
 	g := s.catalog.Graph()
 	v := AlertsView{Layout: s.layout("Alerts"), Problems: problems}
 	for _, r := range rs {
@@ -142,19 +148,33 @@ func (s *Server) handleAlerts(c echo.Context) error {
 
 // rulesFor returns the rules a runbook answers.
 func (s *Server) rulesFor(ctx context.Context, p wiki.Path) []AlertRow {
-	rs, _ := s.allRules(ctx)
+	rs, _, key := s.allRules(ctx)
 	if len(rs) == 0 {
 		return nil
 	}
 	g := s.catalog.Graph()
 	var out []AlertRow
-	for _, r := range rs {
-		for _, rb := range g.RunbooksForAlert(r.Alert) {
-			if rb == p {
-				out = append(out, s.alertRow(r, g))
-				break
-			}
-		}
+	for _, r := range s.answeredBy(g, rs, key)[p] {
+		out = append(out, s.alertRow(r, g))
 	}
 	return out
+}
+
+// answeredBy maps each runbook to the rules it answers, made once for a
+// graph and a set of rules.
+func (s *Server) answeredBy(g *wiki.Graph, rs []rules.Rule, rulesKey string) map[wiki.Path][]rules.Rule {
+	key := g.Commit + "\x00" + rulesKey
+	s.ruleFiles.mu.Lock()
+	defer s.ruleFiles.mu.Unlock()
+	if s.ruleFiles.answersKey == key {
+		return s.ruleFiles.answers
+	}
+	m := map[wiki.Path][]rules.Rule{}
+	for _, r := range rs {
+		for _, rb := range g.RunbooksForAlert(r.Alert) {
+			m[rb] = append(m[rb], r)
+		}
+	}
+	s.ruleFiles.answersKey, s.ruleFiles.answers = key, m
+	return m
 }

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"errors"
 	"net/http"
 	"sort"
 	"strings"
@@ -79,25 +78,19 @@ func (s *Server) handleSettingsPost(c echo.Context) error {
 		}
 		return c.Redirect(http.StatusSeeOther, dest)
 	}
+	f, ok := failedSave(err, content, req.Base)
+	if !ok {
+		return err
+	}
 	v, verr := s.settingsView(c)
 	if verr != nil {
 		return verr
 	}
-	v.Content, v.Base, v.Message = content, req.Base, req.Message
-	var invalid *wiki.ValidationError
-	var conflict *wiki.ConflictError
-	switch {
-	case errors.As(err, &invalid):
-		v.Problems = invalid.Problems
+	v.Content, v.Base, v.Message, v.Problems, v.Conflict, v.Notice = f.content, f.base, req.Message, f.problems, f.conflict, f.notice
+	if f.status == http.StatusUnprocessableEntity {
 		v.Notice = "Not saved: the settings have errors. Nothing is lost: your text is below."
-		return s.html(c, http.StatusUnprocessableEntity, "settings", v)
-	case errors.As(err, &conflict):
-		v.Content, v.Base = string(conflict.Merged), conflict.Base
-		v.Conflict = &ConflictView{Yours: string(conflict.Yours), Theirs: string(conflict.Theirs)}
-		v.Notice = wiki.ErrorMessage(err)
-		return s.html(c, http.StatusConflict, "settings", v)
 	}
-	return err
+	return s.html(c, f.status, "settings", v)
 }
 
 // settingsView describes the settings in force at the catalog's commit.
