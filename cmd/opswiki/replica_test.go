@@ -5,7 +5,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	main "github.com/opswiki/opswiki/cmd/opswiki"
 )
@@ -23,13 +22,9 @@ func TestReadOnlyReplica(t *testing.T) {
 		t.Fatalf("save on the primary = %d %v", code, out)
 	}
 	Git(t, filepath.Join(data, "wiki.git"), "fetch", "-q", primary.GitURL(), "+main:main")
-	deadline := time.Now().Add(30 * time.Second)
-	for !strings.Contains(replica.Page(t, "runbooks/checkout-high-error-rate").Content, "Checked on the primary.") {
-		if time.Now().After(deadline) {
-			t.Fatal("the replica never showed the primary's change")
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	eventually(t, "the replica shows the primary's change", func() bool {
+		return strings.Contains(replica.Page(t, "runbooks/checkout-high-error-rate").Content, "Checked on the primary.")
+	})
 
 	_, _, view := replica.Get(t, "/runbooks/checkout-high-error-rate")
 	if !strings.Contains(view, `class="banner read-only"`) || !strings.Contains(view, `href="`+primary.URL+`"`) {

@@ -58,17 +58,10 @@ func TestRulesInTheWiki(t *testing.T) {
 	write("sum(rate(http_requests_total{code=~\"5..\"}[1m])) > 0.10")
 	future := time.Now().Add(2 * time.Second)
 	os.Chtimes(file, future, future)
-	deadline := time.Now().Add(30 * time.Second)
-	for {
+	eventually(t, "the changed rule file shows on the runbook", func() bool {
 		_, _, runbook = s.Get(t, "/runbooks/checkout-high-error-rate")
-		if strings.Contains(runbook, "[1m])) &gt; 0.10") {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the changed rule file never showed on the runbook")
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+		return strings.Contains(runbook, "[1m])) &gt; 0.10")
+	})
 
 	// Rule files committed in the wiki, under the folder its settings name.
 	work := s.Clone(t)

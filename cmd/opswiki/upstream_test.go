@@ -83,13 +83,7 @@ func TestReplicaFollowsUpstream(t *testing.T) {
 	if code, out := hook("X-Hub-Signature-256", "sha256="+sig, "X-GitHub-Delivery", "d1"); code != http.StatusAccepted {
 		t.Fatalf("signed hook = %d %s", code, out)
 	}
-	deadline := time.Now().Add(30 * time.Second)
-	for !shows("Pushed to the git host.") {
-		if time.Now().After(deadline) {
-			t.Fatal("the replica never showed the push after the webhook")
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	eventually(t, "the replica shows the push after the webhook", func() bool { return shows("Pushed to the git host.") })
 	// The same delivery again is a replay: taken once.
 	if code, out := hook("X-Hub-Signature-256", "sha256="+sig, "X-GitHub-Delivery", "d1"); code != http.StatusOK || !strings.Contains(out, "taken already") {
 		t.Errorf("replayed hook = %d %s", code, out)
@@ -99,20 +93,12 @@ func TestReplicaFollowsUpstream(t *testing.T) {
 	if code, out := hook("X-Gitlab-Token", hookSecret, "X-Gitlab-Event-UUID", "g1"); code != http.StatusAccepted {
 		t.Fatalf("GitLab hook = %d %s", code, out)
 	}
-	for deadline = time.Now().Add(30 * time.Second); !shows("Second push."); time.Sleep(50 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatal("the replica never showed the second push")
-		}
-	}
+	eventually(t, "the replica shows the second push", func() bool { return shows("Second push.") })
 	push("Third push.")
 	if code, out := hook("X-Gitea-Signature", sig, "X-Gitea-Delivery", "e1"); code != http.StatusAccepted {
 		t.Fatalf("Gitea hook = %d %s", code, out)
 	}
-	for deadline = time.Now().Add(30 * time.Second); !shows("Third push."); time.Sleep(50 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatal("the replica never showed the third push")
-		}
-	}
+	eventually(t, "the replica shows the third push", func() bool { return shows("Third push.") })
 	if got, want := replica.MainCommit(t), Git(t, upstreamDir, "rev-parse", "master"); got != want {
 		t.Errorf("the replica's main is %s, the upstream's %s", got, want)
 	}
@@ -122,11 +108,9 @@ func TestReplicaFollowsUpstream(t *testing.T) {
 	data2, _ := mustInit(t, upstream)
 	polling := MustServeWith(t, data2, func(c *main.Config) { c.ReadOnly, c.Upstream, c.UpstreamPoll = true, upstream, time.Second })
 	push("Fourth push.")
-	for deadline = time.Now().Add(30 * time.Second); !strings.Contains(polling.Page(t, "runbooks/disk-full").Content, "Fourth push."); time.Sleep(100 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatal("the polling replica never showed the push")
-		}
-	}
+	eventually(t, "the polling replica shows the push", func() bool {
+		return strings.Contains(polling.Page(t, "runbooks/disk-full").Content, "Fourth push.")
+	})
 }
 
 // Without --read-only, --upstream is refused with why.
