@@ -32,7 +32,7 @@ func (e *Editor) Attach(ctx context.Context, page Path, name string, content []b
 		if _, err := e.gate.CheckFile(p, content, e.catalog.Settings()); err != nil {
 			return "", err
 		}
-		_, err = e.store.Commit(ctx, CommitRequest{Expect: map[Path]string{p: ""}, Author: author, Message: "Attach " + string(p) + " to " + string(page),
+		_, err = e.commit(ctx, head, CommitRequest{Expect: map[Path]string{p: ""}, Author: author, Message: "Attach " + string(p) + " to " + string(page),
 			Changes: []FileChange{{Path: p, Content: content}}})
 		if errors.Is(err, ErrRefMoved) {
 			continue

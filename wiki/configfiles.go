@@ -7,12 +7,15 @@ import (
 
 // IsConfigFile reports whether the wiki derives something from a file that
 // is not a page: a Backstage descriptor (services, owners, dependencies,
-// on-call) or an MkDocs configuration (the order of the page tree).
-func IsConfigFile(p Path) bool { return IsBackstageDescriptor(p) || IsMkdocsConfig(p) }
+// on-call), an MkDocs configuration (the order of the page tree) or a
+// CODEOWNERS file (who may change what).
+func IsConfigFile(p Path) bool {
+	return IsBackstageDescriptor(p) || IsMkdocsConfig(p) || p.IsCodeOwners()
+}
 
 // ParseFile parses a file the wiki derives from: a page under the settings
-// s, a Backstage descriptor (Entities) or an MkDocs configuration (Nav),
-// each with its problems. It returns nil for any other file.
+// s, a Backstage descriptor (Entities), an MkDocs configuration (Nav) or a
+// CODEOWNERS file (CodeOwners), each with its problems. It returns nil for any other file.
 func ParseFile(p Path, content []byte, s *Settings) *Document {
 	switch {
 	case p.IsPage():
@@ -25,6 +28,9 @@ func ParseFile(p Path, content []byte, s *Settings) *Document {
 		d := &Document{Path: p}
 		d.Nav, d.Problems = ParseMkdocs(p, content)
 		return d
+	case p.IsCodeOwners():
+		co := ParseCodeOwners(p, content)
+		return &Document{Path: p, CodeOwners: co, Problems: co.Problems}
 	}
 	return nil
 }

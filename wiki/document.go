@@ -156,9 +156,11 @@ type Document struct {
 	AliasedKeys []string
 
 	// Entities are a Backstage descriptor's entities, Nav an MkDocs
-	// configuration's navigation (see ParseFile); pages have neither.
-	Entities []Entity
-	Nav      *MkdocsNav
+	// configuration's navigation, CodeOwners a CODEOWNERS file's rules
+	// (see ParseFile); pages have none of them.
+	Entities   []Entity
+	Nav        *MkdocsNav
+	CodeOwners *CodeOwners
 
 	keyLines    map[string]int // front matter key -> file line
 	metaInvalid bool           // the front matter could not be read at all

@@ -97,12 +97,14 @@ type Editor struct {
 	gate     Gate
 	// locks queues writers of the same page (see pathLocks).
 	locks pathLocks
+	// owners are the CODEOWNERS files every write is checked against.
+	owners codeOwners
 }
 
 // NewEditor returns an editor writing through store; every change it
 // writes passes gate.
 func NewEditor(store Store, merger Merger, follower *Follower, catalog *Catalog, gate Gate) *Editor {
-	return &Editor{store: store, merger: merger, follower: follower, catalog: catalog, gate: gate}
+	return &Editor{store: store, merger: merger, follower: follower, catalog: catalog, gate: gate, owners: newCodeOwners()}
 }
 
 // maxAttempts bounds the retries when a page changes between reading it and
@@ -192,6 +194,13 @@ func (e *Editor) writePage(ctx context.Context, p Path, author Signature, decide
 		if err != nil {
 			return SaveResult{}, err
 		}
+		// Refused before any merging: someone who may not save the page
+		// is not asked to resolve a conflict first.
+		if co, u, err := e.restrictions(ctx, head); err != nil {
+			return SaveResult{}, err
+		} else if err := co.Check(u, []Path{p}); err != nil {
+			return SaveResult{}, err
+		}
 		ch, err := decide(cur, blob)
 		if err != nil {
 			return SaveResult{}, err
@@ -199,7 +208,7 @@ func (e *Editor) writePage(ctx context.Context, p Path, author Signature, decide
 		if blob != "" && bytes.Equal(ch.content, cur) {
 			return SaveResult{Commit: head, Blob: blob, Merged: ch.merged, Unchanged: true}, nil
 		}
-		c, err := e.store.Commit(ctx, CommitRequest{Expect: map[Path]string{p: blob}, Author: author, Message: ch.message,
+		c, err := e.commit(ctx, head, CommitRequest{Expect: map[Path]string{p: blob}, Author: author, Message: ch.message,
 			Changes: []FileChange{{Path: p, Content: ch.content}}})
 		if errors.Is(err, ErrRefMoved) {
 			continue
@@ -284,7 +293,7 @@ func (e *Editor) Delete(ctx context.Context, p Path, base string, author Signatu
 	}
 	defer unlock()
 	for range maxAttempts {
-		_, cur, curBlob, err := e.current(ctx, p)
+		head, cur, curBlob, err := e.current(ctx, p)
 		if err != nil {
 			return "", err
 		}
@@ -297,7 +306,7 @@ func (e *Editor) Delete(ctx context.Context, p Path, base string, author Signatu
 		if message == "" {
 			message = "Delete " + string(p)
 		}
-		c, err := e.store.Commit(ctx, CommitRequest{Expect: map[Path]string{p: curBlob}, Author: author, Message: message,
+		c, err := e.commit(ctx, head, CommitRequest{Expect: map[Path]string{p: curBlob}, Author: author, Message: message,
 			Changes: []FileChange{{Path: p, Delete: true}}})
 		if errors.Is(err, ErrRefMoved) {
 			continue

@@ -352,8 +352,12 @@ func (f *Follower) Status() []ViewStatus {
 	defer f.mu.Unlock()
 	out := make([]ViewStatus, 0, len(f.views))
 	for _, vs := range f.views {
-		st := ViewStatus{Name: vs.v.Name(), Commit: vs.v.Commit(), Head: f.head,
-			Ready: f.seq > 0 && vs.seq == f.seq, Done: vs.done, Total: vs.total}
+		// A view already at the head (one that was saved there, before
+		// its goroutine has looked) reflects it as well as one that got
+		// there since.
+		commit := vs.v.Commit()
+		st := ViewStatus{Name: vs.v.Name(), Commit: commit, Head: f.head,
+			Ready: f.seq > 0 && (vs.seq == f.seq || (f.head != "" && commit == f.head)), Done: vs.done, Total: vs.total}
 		st.Rebuild = !st.Ready && st.Commit == ""
 		if vs.lastErr != nil {
 			st.Error = ErrorMessage(vs.lastErr)

@@ -24,7 +24,8 @@ type Gate struct {
 // show. Returns EINVALID for a path git or the wiki refuses, ETOOLARGE
 // over a limit, and a *ValidationError (EDOCUMENT) for a page with errors.
 // Deleting a file is never checked. Pages are read under the repository
-// settings s (nil for none); the settings file itself is checked as one.
+// settings s (nil for none); the settings file and a CODEOWNERS file are
+// checked as what they are, so one with a mistake is refused with its line.
 func (g Gate) CheckFile(p Path, content []byte, s *Settings) (*Document, error) {
 	if err := CheckWriteFile(p, content); err != nil {
 		return nil, err
@@ -34,6 +35,9 @@ func (g Gate) CheckFile(p Path, content []byte, s *Settings) (*Document, error) 
 	}
 	if p.IsSettings() {
 		return nil, CheckSettings(content)
+	}
+	if p.IsCodeOwners() {
+		return nil, CheckCodeOwners(p, content)
 	}
 	if !p.IsPage() {
 		return nil, nil

@@ -48,6 +48,10 @@ type User struct {
 	Name  string
 	Email string
 	Role  Role
+	// Groups are the teams the identity provider says the user is in
+	// (an OIDC groups claim, a proxy's X-Forwarded-Groups, the roles
+	// file's groups), as "org/team" or "team".
+	Groups []string
 	// Via says how the user was identified: "session", "password",
 	// "token", "proxy" or "none" (--auth none).
 	Via string

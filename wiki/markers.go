@@ -12,10 +12,18 @@ const (
 	MarkerTheirs = ">>>>>>> current version"
 )
 
+// Markers of a merge with the upstream: a page changed both in the wiki,
+// while the upstream could not be reached, and on the upstream, in the
+// same lines. Both versions are kept for people to choose from.
+const (
+	MarkerWiki     = "<<<<<<< saved in this wiki"
+	MarkerUpstream = ">>>>>>> upstream"
+)
+
 // checkMarkers adds an error for every marker line a merge left in the
 // file: a conflict saved or pushed unresolved.
 func checkMarkers(d *Document, content []byte) {
-	if !bytes.Contains(content, []byte(MarkerYours)) && !bytes.Contains(content, []byte(MarkerTheirs)) {
+	if !bytes.Contains(content, []byte("<<<<<<< ")) && !bytes.Contains(content, []byte(">>>>>>> ")) {
 		return
 	}
 	line := 0
@@ -24,7 +32,8 @@ func checkMarkers(d *Document, content []byte) {
 		content = rest
 		line++
 		raw = bytes.TrimRight(raw, "\r")
-		if string(raw) == MarkerYours || string(raw) == MarkerTheirs {
+		switch string(raw) {
+		case MarkerYours, MarkerTheirs, MarkerWiki, MarkerUpstream:
 			d.add(SeverityError, line, "", "an unresolved conflict marker: keep the text that should stay and remove the markers")
 		}
 	}

@@ -52,6 +52,13 @@ func (e *Editor) Move(ctx context.Context, from, to Path, base string, author Si
 		if _, err := e.gate.CheckRewrite(to, cur, moved, e.catalog.Settings()); err != nil {
 			return MoveResult{}, err
 		}
+		co, u, err := e.restrictions(ctx, head)
+		if err != nil {
+			return MoveResult{}, err
+		}
+		if err := co.Check(u, []Path{from, to}); err != nil {
+			return MoveResult{}, err
+		}
 		changes := []FileChange{{Path: from, Delete: true}, {Path: to, Content: moved}}
 		// Every file the move changes is pinned, and nothing else: saves
 		// of unrelated pages meanwhile do not make it start over.
@@ -65,7 +72,9 @@ func (e *Editor) Move(ctx context.Context, from, to Path, base string, author Si
 			if err != nil {
 				return MoveResult{}, err
 			}
-			if !mayLinkTo(content, from, e.pageTitle(from)) {
+			if !mayLinkTo(content, from, e.pageTitle(from)) || len(co.Refusals(u, pi.Path)) > 0 {
+				// A page the mover may not change keeps its links: they
+				// still lead here through the alias the move leaves.
 				continue
 			}
 			if out, changed := RewriteLinks(pi.Path, content, from, to, e.catalog.LookupName); changed {
@@ -80,7 +89,7 @@ func (e *Editor) Move(ctx context.Context, from, to Path, base string, author Si
 		if message == "" {
 			message = "Move " + string(from) + " to " + string(to)
 		}
-		c, err := e.store.Commit(ctx, CommitRequest{Expect: expect, Author: author, Message: message, Changes: changes})
+		c, err := e.commit(ctx, head, CommitRequest{Expect: expect, Author: author, Message: message, Changes: changes})
 		if errors.Is(err, ErrRefMoved) {
 			continue
 		}

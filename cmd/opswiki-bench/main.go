@@ -61,7 +61,7 @@ func main() {
 // the server.
 var (
 	httpPhases = []string{"views", "search", "services", "save", "writers", "mixed", "push", "clone", "startup"}
-	goPhases   = []string{"search-kinds", "history", "pathological", "graph", "phone", "alerting"}
+	goPhases   = []string{"search-kinds", "history", "pathological", "graph", "phone", "alerting", "upstream"}
 )
 
 // bench is one run: its settings, what it started and what it measured.
@@ -291,7 +291,7 @@ func (b *bench) measure(ctx context.Context) {
 	}
 	phases := map[string]func(context.Context) error{
 		"search-kinds": b.phaseSearchKinds, "history": b.phaseHistory, "pathological": b.phasePathological, "graph": b.phaseGraph,
-		"phone": b.phasePhone, "alerting": b.phaseAlerting,
+		"phone": b.phasePhone, "alerting": b.phaseAlerting, "upstream": b.phaseUpstream,
 	}
 	for _, name := range goPhases {
 		b.runPhase(ctx, name, phases[name])

@@ -24,6 +24,9 @@ var (
 	benchAlerting = func(quick bool) goBench {
 		return goBench{Pkg: "./cmd/opswiki", Pattern: "BenchmarkAlertmanagerWebhook", Benchtime: pick(quick, "100x", "400x")}
 	}
+	benchUpstream = func(quick bool) goBench {
+		return goBench{Pkg: "./cmd/opswiki", Pattern: "BenchmarkUpstream", Benchtime: pick(quick, "10x", "100x")}
+	}
 	benchPhone = func(quick bool) goBench {
 		return goBench{Pkg: "./cmd/opswiki", Pattern: "BenchmarkPhoneFirstPaint", Benchtime: pick(quick, "5x", "20x")}
 	}
@@ -231,5 +234,51 @@ func (b *bench) phaseAlerting(ctx context.Context) error {
 		Figure: fmt.Sprintf("%s notifications/s; banner p50 %s ms, slowest %s ms", num(m["notifications/s"], 0), num(m["banner-p50-ms"], 1), num(m["banner-max-ms"], 1)),
 		Target: "banner < 1 s", Met: met(m["banner-max-ms"] < 1000), Reproduce: g.Command()})
 	b.results["alerting"] = lines
+	return nil
+}
+
+// phaseUpstream reports a wiki writing through to a git host on loopback:
+// save latency, and a push to the host until searchable on the wiki.
+func (b *bench) phaseUpstream(ctx context.Context) error {
+	g := benchUpstream(b.quick)
+	lines, err := b.goTest(ctx, g)
+	if err != nil {
+		return err
+	}
+	get := func(name string) (map[string]float64, error) {
+		l, ok := find(lines, "BenchmarkUpstream/"+name)
+		if !ok {
+			return nil, fmt.Errorf("%s reported no %s", g.Command(), name)
+		}
+		return l.Metrics, nil
+	}
+	save, err := get("save")
+	if err != nil {
+		return err
+	}
+	local, err := get("save-local")
+	if err != nil {
+		return err
+	}
+	gitPush, err := get("git-push")
+	if err != nil {
+		return err
+	}
+	hook, err := get("searchable-webhook")
+	if err != nil {
+		return err
+	}
+	poll, err := get("searchable-poll")
+	if err != nil {
+		return err
+	}
+	b.add(Row{What: "save with a git host as upstream on loopback (git http-backend; the save is pushed there before it is answered), 300-page repository; the same wiki without an upstream; the same change pushed by git itself to that host",
+		Figure: fmt.Sprintf("p50 %s, p99 %s; without: p50 %s, p99 %s; git push: p50 %s, p99 %s", msec(save["p50-ms"]), msec(save["p99-ms"]),
+			msec(local["p50-ms"]), msec(local["p99-ms"]), msec(gitPush["p50-ms"]), msec(gitPush["p99-ms"])),
+		Reproduce: g.Command()})
+	b.add(Row{What: "push to the git host → searchable on the wiki: by the host's webhook; by the poll (--upstream-poll 1s, pushes at random moments)",
+		Figure:    fmt.Sprintf("webhook p50 %s, p99 %s; poll p50 %s, p99 %s", msec(hook["p50-ms"]), msec(hook["p99-ms"]), msec(poll["p50-ms"]), msec(poll["p99-ms"])),
+		Reproduce: g.Command()})
+	b.results["upstream"] = lines
 	return nil
 }

@@ -51,11 +51,15 @@ type Config struct {
 	// where the wiki is edited.
 	ReadOnly   bool
 	PrimaryURL string
-	// Upstream is the repository a read-only replica follows: fetched on
-	// start, every UpstreamPoll, and when the git host's push webhook
-	// (signed with the secret in UpstreamHookSecretFile) says so.
+	// Upstream is the git repository of record: fetched on start, every
+	// UpstreamPoll, and when the git host's push webhook (signed with the
+	// secret in UpstreamHookSecretFile) says so; unless ReadOnly, every
+	// write is pushed there before it is acknowledged, or queued while it
+	// cannot be reached. Credentials: a token (HTTP) or an SSH key.
 	Upstream               string
 	UpstreamTokenFile      string
+	UpstreamSSHKey         string
+	UpstreamKnownHosts     string
 	UpstreamPoll           time.Duration
 	UpstreamHookSecretFile string
 	// Rules are Prometheus rule files and folders of them, shown on
@@ -76,6 +80,16 @@ type Config struct {
 	TrustedProxy  string // comma-separated CIDRs
 	DefaultRole   string
 	SessionTTL    time.Duration
+
+	// Signing in with the organisation's identity provider (--auth oidc);
+	// OIDCScopes is comma-separated, "" for the default.
+	OIDCIssuer           string
+	OIDCClientID         string
+	OIDCClientSecretFile string
+	OIDCRedirectURL      string
+	OIDCGroupsClaim      string
+	OIDCScopes           string
+	OIDCProviderName     string
 }
 
 // DefaultConfig returns the defaults of SPEC §8.
@@ -99,6 +113,8 @@ func DefaultConfig() Config {
 		DefaultRole:   "editor",
 		SessionTTL:    30 * 24 * time.Hour,
 
+		OIDCGroupsClaim: "groups",
+
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		BodyTimeout:       30 * time.Second,
@@ -119,7 +135,8 @@ func (c *Config) flagSet(name string, serve bool) *flag.FlagSet {
 	if serve {
 		fs.StringVar(&c.Addr, "addr", c.Addr, "address to listen on")
 		fs.StringVar(&c.SiteName, "site-name", c.SiteName, "name shown in the header and page titles")
-		fs.StringVar(&c.Auth, "auth", c.Auth, "access control: none (everyone may read and edit), users (--users htpasswd file) or proxy (--trusted-proxy)")
+		fs.StringVar(&c.Auth, "auth", c.Auth, "access control: none (everyone may read and edit), users (--users htpasswd file), proxy (--trusted-proxy) or oidc (--oidc-issuer: sign in with the organisation's identity provider)")
+		c.oidcFlags(fs)
 		fs.StringVar(&c.UsersFile, "users", c.UsersFile, "htpasswd file of users with bcrypt passwords (htpasswd -B), for --auth users")
 		fs.StringVar(&c.RolesFile, "roles", c.RolesFile, "YAML file of role (reader, editor, admin) to user names")
 		fs.BoolVar(&c.AnonymousRead, "anonymous-read", c.AnonymousRead, "let anyone read without signing in")
@@ -130,8 +147,10 @@ func (c *Config) flagSet(name string, serve bool) *flag.FlagSet {
 		})
 		fs.BoolVar(&c.ReadOnly, "read-only", c.ReadOnly, "a read-only replica: refuse every write (browser, API, git push), naming --primary-url; main is moved by whatever keeps this copy in step (git fetch)")
 		fs.StringVar(&c.PrimaryURL, "primary-url", c.PrimaryURL, "with --read-only: the address of the wiki where people edit")
-		fs.StringVar(&c.Upstream, "upstream", c.Upstream, "with --read-only: the git repository (HTTP(S) URL) this replica follows, fetched on start, every --upstream-poll and on its push webhook")
-		fs.StringVar(&c.UpstreamTokenFile, "upstream-token-file", c.UpstreamTokenFile, "file holding a token to fetch --upstream with (HTTP basic auth, as GitHub, GitLab and Gitea take tokens)")
+		fs.StringVar(&c.Upstream, "upstream", c.Upstream, "the git repository of record (https://host/repo.git or ssh://git@host/repo.git or git@host:repo.git): fetched on start, every --upstream-poll and on its push webhook; every write is pushed there first (queued while it cannot be reached); with --read-only, only followed")
+		fs.StringVar(&c.UpstreamTokenFile, "upstream-token-file", c.UpstreamTokenFile, "file holding a token for an HTTP(S) --upstream (basic auth, as GitHub, GitLab and Gitea take tokens; it needs write access unless --read-only)")
+		fs.StringVar(&c.UpstreamSSHKey, "upstream-ssh-key", c.UpstreamSSHKey, "file holding the private SSH key (unencrypted, as deploy keys are) for an SSH --upstream")
+		fs.StringVar(&c.UpstreamKnownHosts, "upstream-known-hosts", c.UpstreamKnownHosts, "known_hosts file checking an SSH --upstream's host key (default: $SSH_KNOWN_HOSTS, else ~/.ssh/known_hosts)")
 		fs.DurationVar(&c.UpstreamPoll, "upstream-poll", c.UpstreamPoll, "how often --upstream is fetched")
 		fs.StringVar(&c.UpstreamHookSecretFile, "upstream-hook-secret-file", c.UpstreamHookSecretFile, "file holding the secret of the git host's push webhook, POST /-/api/upstream/hook (GitHub, GitLab, Gitea)")
 		fs.StringVar(&c.AlertmanagerTokenFile, "alertmanager-token-file", c.AlertmanagerTokenFile, "file holding the bearer token Alertmanager's webhook sends to POST /-/api/alertmanager; without it the webhook is off")
@@ -257,20 +276,26 @@ func (c *Config) ValidateServe() error {
 		return err
 	}
 	if c.Upstream != "" {
-		if !c.ReadOnly {
-			return errors.New("--upstream needs --read-only: this wiki follows an upstream as a read-only replica (writes through to an upstream are not supported)")
-		}
-		if u, err := url.Parse(c.Upstream); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return fmt.Errorf("--upstream %q must be an http(s) URL of a git repository", c.Upstream)
+		if err := checkUpstreamURL(c.Upstream); err != nil {
+			return err
 		}
 		if c.UpstreamPoll < time.Second {
 			return fmt.Errorf("--upstream-poll must be at least 1s, not %s", c.UpstreamPoll)
 		}
+		if c.UpstreamTokenFile != "" && c.UpstreamSSHKey != "" {
+			return errors.New("--upstream-token-file is for an HTTP(S) upstream and --upstream-ssh-key for an SSH one: give one")
+		}
+	} else if c.UpstreamTokenFile != "" || c.UpstreamSSHKey != "" || c.UpstreamHookSecretFile != "" {
+		return errors.New("--upstream-token-file, --upstream-ssh-key and --upstream-hook-secret-file need --upstream")
 	}
 	if _, ok := wiki.ParseRole(c.DefaultRole); !ok {
 		return fmt.Errorf("--default-role must be reader, editor or admin, not %q", c.DefaultRole)
 	}
+	if err := c.validateOIDC(); err != nil {
+		return err
+	}
 	switch c.Auth {
+	case "oidc":
 	case "none":
 	case "users":
 		if c.UsersFile == "" {
@@ -286,7 +311,7 @@ func (c *Config) ValidateServe() error {
 			return err
 		}
 	default:
-		return fmt.Errorf("--auth must be none, users or proxy, not %q", c.Auth)
+		return fmt.Errorf("--auth must be none, users, proxy or oidc, not %q", c.Auth)
 	}
 	host, _, err := net.SplitHostPort(c.Addr)
 	if err != nil {

@@ -49,9 +49,9 @@ type process struct {
 	logs *lockedWriter
 }
 
-func startProcess(tb testing.TB, data, addr string) *process {
+func startProcess(tb testing.TB, data, addr string, flags ...string) *process {
 	tb.Helper()
-	cmd := exec.Command(opswikiBinary(tb), "serve", "--data", data, "--addr", addr, "--poll", "50ms")
+	cmd := exec.Command(opswikiBinary(tb), append([]string{"serve", "--data", data, "--addr", addr, "--poll", "50ms"}, flags...)...)
 	logs := &lockedWriter{}
 	cmd.Stdout, cmd.Stderr = logs, logs
 	if err := cmd.Start(); err != nil {

@@ -54,7 +54,7 @@ func MustInitFrom(t *testing.T, files map[string][]byte) (*Server, string) {
 
 // mustInit runs opswiki init --from src into a new data folder and returns
 // the folder and what init said.
-func mustInit(t *testing.T, src string) (data, out string) {
+func mustInit(t testing.TB, src string) (data, out string) {
 	t.Helper()
 	data = filepath.Join(t.TempDir(), "data")
 	cfg := main.DefaultConfig()

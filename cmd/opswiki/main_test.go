@@ -187,8 +187,19 @@ func (l *lockedWriter) String() string {
 // error; a server that starts is stopped and reported.
 func serveOnce(tb testing.TB, addr, data string) error {
 	tb.Helper()
+	return serveFails(tb, data, func(c *main.Config) { c.Addr = addr })
+}
+
+// serveFails starts a wiki expected to refuse to start, configured by
+// configure, and returns why; one that starts is stopped and reported.
+func serveFails(tb testing.TB, data string, configure func(*main.Config)) error {
+	tb.Helper()
 	cfg := main.DefaultConfig()
-	cfg.Addr, cfg.Data = addr, data
+	cfg.Addr, cfg.Data = "127.0.0.1:0", data
+	configure(&cfg)
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
 	m := &main.Main{Config: cfg, Stderr: io.Discard, Ready: make(chan struct{})}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -196,11 +207,14 @@ func serveOnce(tb testing.TB, addr, data string) error {
 	go func() { done <- m.Serve(ctx) }()
 	select {
 	case err := <-done:
+		if err == nil {
+			tb.Fatal("the server returned without an error and without starting")
+		}
 		return err
 	case <-m.Ready:
 		cancel()
 		<-done
-		tb.Fatalf("server on %s with %s started, want a start error", addr, data)
+		tb.Fatalf("the server on %s with %s started, want a start error", cfg.Addr, data)
 		return nil
 	}
 }

@@ -16,8 +16,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/go-git/go-git/v5/plumbing/transport"
-	githttpauth "github.com/go-git/go-git/v5/plumbing/transport/http"
 	"github.com/opswiki/opswiki/content"
 	"github.com/opswiki/opswiki/search"
 	"github.com/opswiki/opswiki/static"
@@ -42,6 +40,7 @@ type Main struct {
 
 	log      *slog.Logger
 	store    *gitstore.Store
+	upstream *gitstore.Upstream // nil without --upstream
 	index    *search.Index
 	catalog  *wiki.Catalog
 	follower *wiki.Follower
@@ -103,6 +102,17 @@ func (m *Main) openStore(ctx context.Context) error {
 		return err
 	}
 	m.store = store
+	if m.Config.Upstream != "" {
+		// The first copy comes from the upstream (attachUpstream, once
+		// the repository is recovered); an empty upstream is seeded then.
+		return nil
+	}
+	return m.seed(ctx)
+}
+
+// seed gives an empty repository the default content.
+func (m *Main) seed(ctx context.Context) error {
+	store := m.store
 	if _, err := store.Head(ctx); errors.Is(err, wiki.ErrEmpty) {
 		c, err := store.Seed(ctx, content.FS, m.author(), "Start the wiki with opswiki's default content")
 		if err != nil {
@@ -162,6 +172,16 @@ func (m *Main) Serve(ctx context.Context) error {
 	if err := m.store.Recover(log, time.Second); err != nil {
 		return fmt.Errorf("recover the repository: %w", err)
 	}
+	if m.Config.Upstream != "" {
+		if err := m.attachUpstream(ctx, log); err != nil {
+			return err
+		}
+		if !m.Config.ReadOnly {
+			if err := m.seed(ctx); err != nil {
+				return err
+			}
+		}
+	}
 
 	m.catalog = wiki.NewCatalog()
 	history := gitstore.OpenHistory(m.store, m.historyFile(), log)
@@ -174,13 +194,18 @@ func (m *Main) Serve(ctx context.Context) error {
 	}()
 	m.follower = wiki.NewFollower(m.store, log, m.Config.Poll, m.catalog, m.index, history)
 	met := newMetrics(m.follower)
+	var upstreamState func(context.Context) web.UpstreamState
+	if m.upstream != nil {
+		m.registerUpstreamMetrics(met.reg)
+		upstreamState = m.upstreamState
+	}
 	merger := textdiff.Merger{Markers: textdiff.Markers{Yours: wiki.MarkerYours, Sep: wiki.MarkerSep, Theirs: wiki.MarkerTheirs}}
 	gate := wiki.Gate{MaxPageBytes: int64(m.Config.MaxPageKB) << 10, MaxFileBytes: int64(m.Config.MaxUploadMB) << 20}
 	editor := wiki.NewEditor(countingStore{m.store, met}, merger, m.follower, m.catalog, gate)
 	// Rendered pages are cached whole by the web layer; the renderer's own
 	// cache only saves work when a page's surroundings change, so it is small.
 	renderer := markdown.New(markdown.Options{ReservedIDs: web.ReservedIDs, CacheBytes: 8 << 20})
-	authn, err := m.authenticator()
+	authn, err := m.authenticator(ctx)
 	if err != nil {
 		return err
 	}
@@ -226,14 +251,6 @@ func (m *Main) Serve(ctx context.Context) error {
 			return fmt.Errorf("--upstream-hook-secret-file %s holds a secret of %d characters; use at least 16", m.Config.UpstreamHookSecretFile, len(hookSecret))
 		}
 	}
-	var upstreamAuth transport.AuthMethod
-	if m.Config.UpstreamTokenFile != "" {
-		b, err := os.ReadFile(m.Config.UpstreamTokenFile)
-		if err != nil {
-			return fmt.Errorf("--upstream-token-file: %w", err)
-		}
-		upstreamAuth = &githttpauth.BasicAuth{Username: "opswiki", Password: strings.TrimSpace(string(b))}
-	}
 	firingAlerts, err := firing.Open(filepath.Join(m.Config.Data, "firing.json"))
 	if err != nil {
 		return err
@@ -247,7 +264,7 @@ func (m *Main) Serve(ctx context.Context) error {
 	}
 	m.server, err = web.New(web.Config{SiteName: m.Config.SiteName, Version: Version, Templates: templates.FS, Static: static.FS, Log: log,
 		AlertmanagerToken: amToken, ReadOnly: m.Config.ReadOnly, PrimaryURL: m.Config.PrimaryURL,
-		UpstreamHookSecret: hookSecret, UpstreamNotify: func() {
+		Upstream: upstreamState, UpstreamHookSecret: hookSecret, UpstreamNotify: func() {
 			select {
 			case upstreamNow <- struct{}{}:
 			default:
@@ -272,9 +289,9 @@ func (m *Main) Serve(ctx context.Context) error {
 	go func() { defer wg.Done(); m.store.RunHousekeeping(followCtx, housekeepingInterval, log) }()
 	wg.Add(1)
 	go func() { defer wg.Done(); authn.Watch(followCtx, accountsReload, log) }()
-	if m.Config.Upstream != "" {
+	if m.upstream != nil {
 		wg.Add(1)
-		go func() { defer wg.Done(); m.followUpstream(followCtx, upstreamAuth, upstreamNow, log) }()
+		go func() { defer wg.Done(); m.syncUpstream(followCtx, upstreamNow, log) }()
 	}
 	defer func() { stopFollowing(); wg.Wait() }()
 
@@ -286,6 +303,9 @@ func (m *Main) Serve(ctx context.Context) error {
 	pages, files := m.catalog.Counts()
 	log.Info("serving", "addr", "http://"+ln.Addr().String(), "pages", pages, "files", files,
 		"data", m.Config.Data, "started_in", time.Since(start).Round(time.Millisecond))
+	if co := m.catalog.CodeOwners(); co != nil && m.Config.Auth == auth.ModeNone {
+		log.Warn("CODEOWNERS is not enforced: with --auth none every change is the configured author's, so there is no one to tell apart; run with --auth users or --auth proxy to enforce it", "file", co.Path)
+	}
 
 	// No ReadTimeout or WriteTimeout: a clone or push of a large wiki may
 	// rightly take minutes. Slow request bodies are cut off by the web
@@ -333,9 +353,9 @@ func (m *Main) Addr() string { return m.listener.Addr().String() }
 
 // authenticator builds access control from the configuration: everyone is
 // the configured author with --auth none; otherwise users come from the
-// htpasswd file or the proxy, with roles, tokens and sessions kept in the
-// data directory.
-func (m *Main) authenticator() (*auth.Authenticator, error) {
+// htpasswd file, the proxy or the identity provider, with roles, tokens
+// and sessions kept in the data directory.
+func (m *Main) authenticator(ctx context.Context) (*auth.Authenticator, error) {
 	c := m.Config
 	role, _ := wiki.ParseRole(c.DefaultRole)
 	name, email, _ := parseAuthor(c.Author)
@@ -367,32 +387,17 @@ func (m *Main) authenticator() (*auth.Authenticator, error) {
 			return nil, err
 		}
 	}
-	m.logger().Info("access control", "mode", c.Auth, "anonymous_read", c.AnonymousRead, "default_role", c.DefaultRole)
-	return a, nil
-}
-
-// followUpstream keeps a read-only replica's main at its upstream's: a
-// fetch on start, every --upstream-poll, and whenever the push webhook
-// asks. The follower then brings every view up to date as for any commit.
-func (m *Main) followUpstream(ctx context.Context, auth transport.AuthMethod, now <-chan struct{}, log *slog.Logger) {
-	t := time.NewTicker(m.Config.UpstreamPoll)
-	defer t.Stop()
-	who := m.author()
-	for {
-		fctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
-		moved, err := m.store.FollowUpstream(fctx, m.Config.Upstream, auth, who)
-		cancel()
-		switch {
-		case err != nil && ctx.Err() == nil:
-			log.Error("follow upstream", "upstream", m.Config.Upstream, "err", err)
-		case moved:
-			m.follower.Notify()
+	switch c.Auth {
+	case auth.ModeProxy:
+		// What the proxy says of each user, for their tokens.
+		if a.Identities, err = auth.OpenIdentities(filepath.Join(c.Data, "identities.json")); err != nil {
+			return nil, err
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		case <-now:
+	case auth.ModeOIDC:
+		if err := m.oidcSignin(ctx, a); err != nil {
+			return nil, err
 		}
 	}
+	m.logger().Info("access control", "mode", c.Auth, "anonymous_read", c.AnonymousRead, "default_role", c.DefaultRole)
+	return a, nil
 }

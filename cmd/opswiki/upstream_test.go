@@ -113,12 +113,35 @@ func TestReplicaFollowsUpstream(t *testing.T) {
 	})
 }
 
-// Without --read-only, --upstream is refused with why.
-func TestUpstreamNeedsReadOnly(t *testing.T) {
-	cfg := main.DefaultConfig()
-	cfg.Data = t.TempDir()
-	cfg.Upstream = "https://git.example.com/runbooks.git"
-	if err := cfg.ValidateServe(); err == nil || !strings.Contains(err.Error(), "--upstream needs --read-only") {
-		t.Errorf("ValidateServe = %v", err)
+// Upstream settings that cannot work are refused at start, with why.
+func TestUpstreamConfig(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		configure func(c *main.Config)
+		want      string // "" for accepted
+	}{
+		{"https", func(c *main.Config) { c.Upstream = "https://git.example.com/runbooks.git" }, ""},
+		{"ssh", func(c *main.Config) { c.Upstream = "ssh://git@git.example.com/ops/runbooks.git" }, ""},
+		{"scp-like", func(c *main.Config) { c.Upstream = "git@github.com:acme/runbooks.git" }, ""},
+		{"file", func(c *main.Config) { c.Upstream = "/srv/runbooks.git" }, "must be an https://"},
+		{"password in URL", func(c *main.Config) { c.Upstream = "https://bot:hunter2@git.example.com/r.git" }, "must not carry a password"},
+		{"fast poll", func(c *main.Config) { c.Upstream, c.UpstreamPoll = "https://git.example.com/r.git", time.Millisecond }, "--upstream-poll must be at least 1s"},
+		{"token and key", func(c *main.Config) {
+			c.Upstream, c.UpstreamTokenFile, c.UpstreamSSHKey = "https://git.example.com/r.git", "/t", "/k"
+		}, "give one"},
+		{"token without upstream", func(c *main.Config) { c.UpstreamTokenFile = "/t" }, "need --upstream"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := main.DefaultConfig()
+			cfg.Data = t.TempDir()
+			tc.configure(&cfg)
+			err := cfg.ValidateServe()
+			switch {
+			case tc.want == "" && err != nil:
+				t.Errorf("ValidateServe = %v, want accepted", err)
+			case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+				t.Errorf("ValidateServe = %v, want %q", err, tc.want)
+			}
+		})
 	}
 }

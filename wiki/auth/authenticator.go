@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"slices"
 	"strings"
 	"time"
 
@@ -19,22 +20,33 @@ const (
 	ModeNone  = "none"
 	ModeUsers = "users"
 	ModeProxy = "proxy"
+	ModeOIDC  = "oidc"
 )
 
-// Authenticator implements the web layer's Authenticator for the three modes.
+// Authenticator implements the web layer's Authenticator for the four modes.
 type Authenticator struct {
 	Mode string
 	// None is who every request is in ModeNone.
 	None wiki.User
-	// Users and Roles are the accounts (ModeUsers) and everyone's roles.
+	// Users and Roles are the accounts (ModeUsers, and in ModeOIDC the
+	// local accounts that sign in with a password) and everyone's roles.
 	Users *Users
 	Roles *Roles
-	// DefaultRole is the role of a user the roles file does not list.
+	// DefaultRole is the role of a user the roles file does not list,
+	// by name or by group.
 	DefaultRole wiki.Role
 	// Trusted are the proxy addresses whose X-Forwarded-For is believed
-	// for the client's address and, in ModeProxy, whose X-Forwarded-User
-	// names the user.
+	// for the client's address and, in ModeProxy, whose X-Forwarded-User,
+	// X-Forwarded-Email and X-Forwarded-Groups name the user.
 	Trusted []netip.Prefix
+	// OIDC signs people in with the organisation's identity provider
+	// (ModeOIDC).
+	OIDC *OIDC
+	// Identities are what the provider (ModeOIDC) or the proxy (ModeProxy)
+	// last said of each user: the email and groups of their tokens and
+	// sessions. In ModeOIDC a user must be in it (or in Users) for their
+	// tokens and sessions to work.
+	Identities *Identities
 	// AnonymousRead lets requests without credentials read.
 	AnonymousRead bool
 	Tokens        *Tokens
@@ -76,17 +88,23 @@ func (a *Authenticator) Identify(r *http.Request) (*wiki.User, error) {
 	}
 	if a.Sessions != nil {
 		if x, ok := a.Sessions.Lookup(r); ok && a.current(x.User, x.Stamp) {
-			return a.user(x.User, "session"), nil
+			return a.known(x.User, "session"), nil
 		}
 	}
 	return nil, nil
 }
 
 // current reports whether name is still an account and, for a session,
-// still has the password it signed in with.
+// still has the password it signed in with, or still belongs to the
+// provider's account that signed in.
 func (a *Authenticator) current(name, stamp string) bool {
+	if strings.HasPrefix(stamp, oidcStampPrefix) {
+		id, ok := a.Identities.Lookup(name)
+		return ok && a.Mode == ModeOIDC && id.Subject != "" && id.stamp() == stamp
+	}
 	if a.Users == nil {
-		return true
+		// Without a users file only the provider's sign-ins make sessions.
+		return a.Mode != ModeOIDC
 	}
 	now, ok := a.Users.Stamp(name)
 	return ok && now == stamp
@@ -96,7 +114,15 @@ func (a *Authenticator) current(name, stamp string) bool {
 // passwords: they are never throttled, since they cannot be guessed.
 func (a *Authenticator) tokenOwner(token string) (string, bool) {
 	name, ok := a.Tokens.Verify(token)
-	if !ok || (a.Users != nil && !a.Users.Exists(name)) {
+	if !ok {
+		return "", false
+	}
+	if a.Mode == ModeOIDC {
+		_, known := a.Identities.Lookup(name)
+		if !known && (a.Users == nil || !a.Users.Exists(name)) {
+			return "", false
+		}
+	} else if a.Users != nil && !a.Users.Exists(name) {
 		return "", false
 	}
 	return name, true
@@ -106,7 +132,7 @@ func (a *Authenticator) tokenOwner(token string) (string, bool) {
 func (a *Authenticator) fromHeader(r *http.Request, h string) (*wiki.User, error) {
 	if tok, ok := strings.CutPrefix(h, "Bearer "); ok {
 		if name, ok := a.tokenOwner(strings.TrimSpace(tok)); ok {
-			return a.user(name, "token"), nil
+			return a.known(name, "token"), nil
 		}
 		return nil, errBadCredentials
 	}
@@ -116,14 +142,14 @@ func (a *Authenticator) fromHeader(r *http.Request, h string) (*wiki.User, error
 	}
 	if strings.HasPrefix(secret, TokenPrefix) {
 		if owner, ok := a.tokenOwner(secret); ok && owner == name {
-			return a.user(name, "token"), nil
+			return a.known(name, "token"), nil
 		}
 		return nil, errBadCredentials
 	}
 	if err := a.CheckPassword(r, name, secret); err != nil {
 		return nil, err
 	}
-	return a.user(name, "password"), nil
+	return a.known(name, "password"), nil
 }
 
 // CheckPassword verifies a user's password. While the throttle holds the
@@ -180,14 +206,39 @@ func throttled(wait time.Duration) error {
 		Message: "Too many failed sign-ins for this account from here; wait " + when + " and try again. Personal access tokens keep working."}
 }
 
+// fromProxy reads the user a trusted proxy names, with their email and
+// groups (X-Forwarded-Groups, comma-separated, as oauth2-proxy sends them).
+// What it says is remembered, so the user's tokens get the same groups.
 func (a *Authenticator) fromProxy(r *http.Request) *wiki.User {
 	name := strings.TrimSpace(r.Header.Get("X-Forwarded-User"))
 	if name == "" || !a.trusted(peerAddr(r)) {
 		return nil
 	}
-	u := a.user(name, "proxy")
-	u.Email = strings.TrimSpace(r.Header.Get("X-Forwarded-Email"))
-	return u
+	email := strings.TrimSpace(r.Header.Get("X-Forwarded-Email"))
+	groups := proxyGroups(r.Header.Values("X-Forwarded-Groups"))
+	if a.Identities != nil {
+		// Only tokens use what is remembered; this request is identified
+		// by its headers even when the file cannot be written.
+		_ = a.Identities.Remember(Identity{Name: name, Email: email, Groups: groups})
+	}
+	return a.user(name, email, groups, "proxy")
+}
+
+// maxProxyGroups bounds the groups read from a proxy's headers.
+const maxProxyGroups = 1000
+
+// proxyGroups splits X-Forwarded-Groups headers at commas, dropping blanks
+// and repeats.
+func proxyGroups(headers []string) []string {
+	var out []string
+	for _, h := range headers {
+		for _, g := range strings.Split(h, ",") {
+			if g = strings.TrimSpace(g); g != "" && !slices.Contains(out, g) && len(out) < maxProxyGroups {
+				out = append(out, g)
+			}
+		}
+	}
+	return out
 }
 
 func (a *Authenticator) trusted(addr string) bool {
@@ -204,15 +255,23 @@ func (a *Authenticator) trusted(addr string) bool {
 	return false
 }
 
-// user builds the user with their role: from the roles file, else the
-// default (editors when there is no roles file, so a users file alone
-// gives everyone in it write access).
-func (a *Authenticator) user(name, via string) *wiki.User {
-	role, ok := a.Roles.Role(name)
+// known builds a user identified by name alone (a token, a session, a
+// password), with the email and groups the provider or proxy last gave.
+func (a *Authenticator) known(name, via string) *wiki.User {
+	id, _ := a.Identities.Lookup(name)
+	return a.user(name, id.Email, id.Groups, via)
+}
+
+// user builds the user with their role: the highest the roles file gives
+// their name or one of their groups, else the default (editors when there
+// is no roles file, so a users file alone gives everyone in it write
+// access).
+func (a *Authenticator) user(name, email string, groups []string, via string) *wiki.User {
+	role, ok := a.Roles.RoleOf(name, groups)
 	if !ok {
 		role = a.DefaultRole
 	}
-	return &wiki.User{Name: name, Role: role, Via: via}
+	return &wiki.User{Name: name, Email: email, Groups: groups, Role: role, Via: via}
 }
 
 // ClientAddr returns the address a request came from: its peer, or, when
@@ -248,12 +307,13 @@ func peerAddr(r *http.Request) string {
 	return host
 }
 
-// Watch re-reads the users and roles files every interval until ctx ends,
-// so adding, removing or changing an account, or a role, takes effect
-// without a restart: a removed account's sessions and tokens stop working,
-// and a changed password ends the sessions begun with the old one. A file
-// that cannot be read or parsed leaves the accounts last read in force;
-// the problem is logged once, and again when it changes.
+// Watch re-reads the users, roles and identities files every interval
+// until ctx ends, so adding, removing or changing an account, a role or an
+// identity takes effect without a restart: a removed account's sessions
+// and tokens stop working, and a changed password ends the sessions begun
+// with the old one. A file that cannot be read or parsed leaves what was
+// last read in force; the problem is logged once, and again when it
+// changes.
 func (a *Authenticator) Watch(ctx context.Context, interval time.Duration, log *slog.Logger) {
 	type file struct {
 		what    string
@@ -266,6 +326,9 @@ func (a *Authenticator) Watch(ctx context.Context, interval time.Duration, log *
 	}
 	if a.Roles != nil {
 		files = append(files, &file{what: "roles", reload: a.Roles.Reload})
+	}
+	if a.Identities != nil {
+		files = append(files, &file{what: "identities", reload: a.Identities.Reload})
 	}
 	if len(files) == 0 {
 		return
@@ -289,7 +352,7 @@ func (a *Authenticator) Watch(ctx context.Context, interval time.Duration, log *
 				if f.what == "users" {
 					log.Info("users file reloaded", "users", len(a.Users.Names()))
 				} else {
-					log.Info("roles file reloaded")
+					log.Info(f.what + " file reloaded")
 				}
 			}
 		}

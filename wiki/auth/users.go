@@ -1,8 +1,9 @@
 // Package auth identifies the people using the wiki: users from an htpasswd
-// file with bcrypt passwords and roles from a YAML file (both re-read when
-// they change), personal access tokens, server-side browser sessions, and
-// users named by a trusted proxy. The browser, the JSON API and git over
-// HTTP all go through Authenticator.
+// file with bcrypt passwords and roles from a YAML file for user names and
+// groups (both re-read when they change), personal access tokens,
+// server-side browser sessions, users named by a trusted proxy, and users
+// signed in with the organisation's OpenID Connect provider. The browser,
+// the JSON API and git over HTTP all go through Authenticator.
 package auth
 
 import (
@@ -177,23 +178,30 @@ func (u *Users) Names() []string {
 	return out
 }
 
-// Roles maps user names to their role, from a YAML file that Reload
+// Roles maps user names and groups to roles, from a YAML file that Reload
 // re-reads. A nil *Roles lists nobody.
 type Roles struct {
 	path string
 
-	mu    sync.RWMutex
-	roles map[string]wiki.Role
-	sum   [sha256.Size]byte
+	mu     sync.RWMutex
+	roles  map[string]wiki.Role
+	groups map[string]wiki.Role
+	sum    [sha256.Size]byte
 }
 
-// LoadRoles reads a YAML file of role → user names:
+// GroupPrefix marks a group in the roles file: "@platform/sre" is everyone
+// the identity provider or proxy puts in the group platform/sre.
+const GroupPrefix = "@"
+
+// LoadRoles reads a YAML file of role → user names and groups:
 //
 //	admin: [ana]
-//	editor: [bo, cy]
-//	reader: [dee]
+//	editor: [bo, cy, "@platform/sre"]
+//	reader: [dee, "@everyone"]
 //
-// A user listed under several roles gets the highest.
+// Groups are written with a leading @, quoted because YAML keeps @ for
+// itself. A user gets the highest role given to their name or to any of
+// their groups.
 func LoadRoles(path string) (*Roles, error) {
 	r := &Roles{path: path}
 	if _, err := r.Reload(); err != nil {
@@ -216,35 +224,68 @@ func (r *Roles) Reload() (bool, error) {
 	if same {
 		return false, nil
 	}
-	var raw map[string][]string
-	if err := yaml.Unmarshal(b, &raw); err != nil {
-		return false, fmt.Errorf("roles file %s: %w", r.path, err)
-	}
-	out := map[string]wiki.Role{}
-	for name, users := range raw {
-		role, ok := wiki.ParseRole(name)
-		if !ok {
-			return false, fmt.Errorf("roles file %s: unknown role %q; use reader, editor or admin", r.path, name)
-		}
-		for _, u := range users {
-			if role > out[u] {
-				out[u] = role
-			}
-		}
+	users, groups, err := parseRoles(r.path, b)
+	if err != nil {
+		return false, err
 	}
 	r.mu.Lock()
-	r.roles, r.sum = out, sum
+	r.roles, r.groups, r.sum = users, groups, sum
 	r.mu.Unlock()
 	return true, nil
 }
 
-// Role returns the role the file gives name.
+// parseRoles reads the roles file into the roles of user names and of groups.
+func parseRoles(path string, b []byte) (users, groups map[string]wiki.Role, err error) {
+	var raw map[string][]string
+	if err := yaml.Unmarshal(b, &raw); err != nil {
+		if bytes.Contains(b, []byte(GroupPrefix)) {
+			return nil, nil, fmt.Errorf("roles file %s: %w (write groups in quotes, such as \"@platform/sre\": YAML does not let a bare word start with @)", path, err)
+		}
+		return nil, nil, fmt.Errorf("roles file %s: %w", path, err)
+	}
+	users, groups = map[string]wiki.Role{}, map[string]wiki.Role{}
+	for name, members := range raw {
+		role, ok := wiki.ParseRole(name)
+		if !ok {
+			return nil, nil, fmt.Errorf("roles file %s: unknown role %q; use reader, editor or admin", path, name)
+		}
+		for _, m := range members {
+			into, key := users, strings.TrimSpace(m)
+			if g, ok := strings.CutPrefix(key, GroupPrefix); ok {
+				into, key = groups, strings.TrimSpace(g)
+				if key == "" {
+					return nil, nil, fmt.Errorf("roles file %s: %s lists %q, a group without a name; write groups as \"@team\"", path, name, m)
+				}
+			} else if key == "" {
+				return nil, nil, fmt.Errorf("roles file %s: %s lists an empty user name", path, name)
+			}
+			if role > into[key] {
+				into[key] = role
+			}
+		}
+	}
+	return users, groups, nil
+}
+
+// Role returns the role the file gives name itself, not counting groups.
 func (r *Roles) Role(name string) (wiki.Role, bool) {
+	return r.RoleOf(name, nil)
+}
+
+// RoleOf returns the highest role the file gives name or any of groups,
+// and whether the file lists any of them.
+func (r *Roles) RoleOf(name string, groups []string) (wiki.Role, bool) {
 	if r == nil {
 		return wiki.RoleNone, false
 	}
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	role, ok := r.roles[name]
+	for _, g := range groups {
+		if gr, listed := r.groups[g]; listed {
+			ok = true
+			role = max(role, gr)
+		}
+	}
 	return role, ok
 }

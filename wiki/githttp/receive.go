@@ -222,11 +222,25 @@ func (h *Handler) check(ctx context.Context, in *gitstore.Incoming, c *command, 
 			return
 		}
 	}
+	// Who may change what is decided by the CODEOWNERS file main has
+	// before the push, as branch protection judges a pull request by the
+	// base branch's file: a push that changes CODEOWNERS is judged by the
+	// old one, so nobody grants themselves a path in the push that uses it.
+	owned, err := h.checkOwners(ctx, in, c.old, c.new, rep)
+	if err != nil {
+		h.log.Error("check pushed files against CODEOWNERS", "err", err)
+		c.refuse("internal error while checking CODEOWNERS")
+		return
+	}
 	n, err := h.validate(ctx, in, c.old, c.new, rep)
 	switch {
 	case err != nil:
 		h.log.Error("check pushed pages", "err", err)
 		c.refuse("internal error while checking the pages")
+	case owned == 1:
+		c.refuse("1 file you may not change (CODEOWNERS); see the messages above")
+	case owned > 1:
+		c.refuse(fmt.Sprintf("%d files you may not change (CODEOWNERS); see the messages above", owned))
 	case n == 1:
 		c.refuse("1 error in the pushed pages; see the messages above")
 	case n > 1:
@@ -360,6 +374,8 @@ func (h *Handler) apply(ctx context.Context, r *http.Request, in *gitstore.Incom
 		c := todo[i]
 		switch {
 		case err == nil:
+		case errors.Is(err, gitstore.ErrUpstreamAhead):
+			c.refuse("fetch first: " + strings.TrimSuffix(wiki.ErrorMessage(err), "."))
 		case errors.Is(err, wiki.ErrRefMoved) && c.name == gitstore.MainRef:
 			c.refuse("fetch first: main moved during the push; fetch and push again")
 		case errors.Is(err, wiki.ErrRefMoved):

@@ -295,6 +295,23 @@ func listRemote(ctx context.Context, rem *git.Remote, auth transport.AuthMethod)
 		}
 	}
 	if head == nil {
+		// HEAD names a branch that does not exist (a bare repository made
+		// with git init, whose HEAD is master, that was then pushed main):
+		// take main, else master, else the only branch.
+		var branches []plumbing.ReferenceName
+		for n := range byName {
+			if n.IsBranch() {
+				branches = append(branches, n)
+			}
+		}
+		for _, cand := range []plumbing.ReferenceName{"refs/heads/main", "refs/heads/master"} {
+			if h, ok := byName[cand]; ok {
+				return h, cand, byName, nil
+			}
+		}
+		if len(branches) == 1 {
+			return byName[branches[0]], branches[0], byName, nil
+		}
 		return plumbing.ZeroHash, "", nil, errors.New("the remote repository has no HEAD (is it empty?)")
 	}
 	def, defName, err := remoteDefault(head, byName)

@@ -24,6 +24,11 @@ import (
 // an expected file that the commits before it changed fails that write
 // alone.
 
+// upstreamAttempts bounds how often one group is built again because the
+// upstream moved; past it the group is committed on main and delivered by
+// the syncer, merged like a write made while the upstream was down.
+const upstreamAttempts = 8
+
 // onGroup, when set by a test, is told how many commits each group wrote.
 var onGroup func(n int)
 
@@ -71,6 +76,7 @@ func (s *Store) enqueue(job *commitJob) {
 func (s *Store) commitGroup(group []*commitJob) {
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
+	upstreamMoves := 0
 	for attempt := 1; ; attempt++ {
 		cur, err := s.readMain()
 		if err != nil {
@@ -112,6 +118,30 @@ func (s *Store) commitGroup(group []*commitJob) {
 			finish(built, err)
 			finish(group, nil)
 			return
+		}
+		if s.upstream != nil {
+			err := s.upstream.publishLocked(built[0].ctx, cur, tip)
+			if errors.Is(err, errUpstreamMoved) && upstreamMoves < upstreamAttempts {
+				// The upstream has commits main lacks: merge them, then
+				// build the group again on the result, where each write's
+				// own checks (a pinned parent, expected files) apply.
+				upstreamMoves++
+				attempt--
+				if err := parallel(len(dirs), func(i int) error { return syncDir(dirs[i]) }); err != nil {
+					finish(group, err)
+					return
+				}
+				if _, err := s.upstream.integrateLocked(context.WithoutCancel(built[0].ctx)); err != nil {
+					finish(group, err)
+					return
+				}
+				continue
+			}
+			if err != nil && !errors.Is(err, errUpstreamMoved) {
+				finish(built, err)
+				finish(group, nil)
+				return
+			}
 		}
 		if beforeCAS != nil {
 			beforeCAS()

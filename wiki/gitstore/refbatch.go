@@ -76,6 +76,12 @@ func (s *Store) updateRefsLocked(ctx context.Context, updates []RefUpdate, who w
 			continue
 		}
 		seen[u.Name] = true
+		if u.Name == mainRef && s.upstream != nil {
+			if err := s.publishPushLocked(ctx, u); err != nil {
+				errs[i] = err
+				continue
+			}
+		}
 		if u.Old.IsZero() {
 			if clash := refClash(u.Name, names, folders); clash != "" {
 				errs[i] = &wiki.Error{Code: wiki.ECONFLICT, Message: fmt.Sprintf("%s clashes with the existing ref %s.", u.Name, clash)}
@@ -363,3 +369,28 @@ func (s *Store) dropPackedRefs(drop map[string]bool) error {
 	done = true
 	return syncDir(s.dir)
 }
+
+// publishPushLocked delivers a push's new main to the upstream before main
+// moves here: a push is taken only when the upstream takes it too, or
+// cannot be reached (then it waits on main, like any write). When the
+// upstream has commits main lacks, they are merged into main and the push
+// is refused as git refuses a push that is not a fast forward, so the
+// pusher fetches them and pushes again.
+func (s *Store) publishPushLocked(ctx context.Context, u RefUpdate) error {
+	cur, err := s.readMain()
+	if err != nil || cur != u.Old {
+		return err // the compare-and-swap refuses it
+	}
+	err = s.upstream.publishLocked(ctx, u.Old, u.New)
+	if !errors.Is(err, errUpstreamMoved) {
+		return err
+	}
+	if _, err := s.upstream.integrateLocked(context.WithoutCancel(ctx)); err != nil {
+		return err
+	}
+	return ErrUpstreamAhead
+}
+
+// ErrUpstreamAhead refuses a push that the upstream could not take as a
+// fast forward: it has commits the pusher has not seen.
+var ErrUpstreamAhead = &wiki.Error{Code: wiki.ECONFLICT, Message: "The upstream has commits this push does not: fetch them (git pull) and push again.", Err: wiki.ErrRefMoved}

@@ -50,6 +50,10 @@ type Store struct {
 	// wmu serialises writes, so the store itself never loses a
 	// compare-and-swap of main to its own writers.
 	wmu sync.Mutex
+	// upstream, when set (under wmu), receives every change of main
+	// before main moves: the repository of record the wiki writes
+	// through to.
+	upstream *Upstream
 	// qmu guards the writes waiting to be committed as a group (queue)
 	// and whether a writer is committing groups now.
 	qmu        sync.Mutex

@@ -90,6 +90,50 @@ type SigninView struct {
 	Layout
 	Next, User, Error string
 	Proxy             bool
+	// Provider names the identity provider to sign in with ("" for none),
+	// ProviderURL starts that sign-in; Passwords shows the password form.
+	Provider, ProviderURL string
+	Passwords             bool
+}
+
+// ProviderSignin is what Accounts also do when people sign in with the
+// organisation's identity provider (--auth oidc).
+type ProviderSignin interface {
+	// ProviderName is the provider's name for people; "" when there is none.
+	ProviderName() string
+	// AcceptsPasswords reports whether local accounts may also sign in
+	// with a password.
+	AcceptsPasswords() bool
+	// BeginProviderSignin starts a sign-in returning to next and returns
+	// the provider's address to send the browser to. Returns EUNAVAILABLE
+	// when the provider cannot be reached.
+	BeginProviderSignin(w http.ResponseWriter, r *http.Request, next string) (string, error)
+	// FinishProviderSignin checks the provider's answer and starts the
+	// session, returning the page the sign-in was for (also when refused,
+	// as far as known). Returns EUNAUTHORIZED, EFORBIDDEN or EUNAVAILABLE
+	// with a message that says why.
+	FinishProviderSignin(w http.ResponseWriter, r *http.Request) (string, error)
+}
+
+// provider returns the identity provider sign-in, or nil when the wiki
+// has none.
+func (s *Server) provider() ProviderSignin {
+	if p, ok := s.accounts.(ProviderSignin); ok && p.ProviderName() != "" {
+		return p
+	}
+	return nil
+}
+
+// signinView is the sign-in page for next: the provider's button, the
+// password form, or both.
+func (s *Server) signinView(next string) SigninView {
+	v := SigninView{Layout: s.layout("Sign in"), Next: safeNext(next), Passwords: true}
+	v.Proxy = s.accounts.AccessMode() == "proxy"
+	if p := s.provider(); p != nil {
+		v.Provider, v.Passwords = p.ProviderName(), p.AcceptsPasswords()
+		v.ProviderURL = "/-/oidc/login?" + url.Values{"next": {v.Next}}.Encode()
+	}
+	return v
 }
 
 // safeNext returns next when it is a path on this site, else "/": after
@@ -135,13 +179,16 @@ func setRetryAfter(c echo.Context, err error) bool {
 // handleSignin serves GET and POST /-/signin.
 func (s *Server) handleSignin(c echo.Context) error {
 	a := s.accounts
-	v := SigninView{Layout: s.layout("Sign in"), Next: safeNext(c.FormValue("next"))}
 	if a == nil || a.AccessMode() == "none" {
-		return c.Redirect(http.StatusSeeOther, v.Next)
+		return c.Redirect(http.StatusSeeOther, safeNext(c.FormValue("next")))
 	}
-	v.Proxy = a.AccessMode() == "proxy"
+	v := s.signinView(c.FormValue("next"))
 	if c.Request().Method != http.MethodPost || v.Proxy {
 		return s.html(c, http.StatusOK, "signin", v)
+	}
+	if !v.Passwords {
+		v.Error = "This wiki signs people in with " + v.Provider + ", not with passwords."
+		return s.html(c, http.StatusBadRequest, "signin", v)
 	}
 	v.User = strings.TrimSpace(c.FormValue("user"))
 	if err := a.CheckPassword(c.Request(), v.User, c.FormValue("password")); err != nil {
@@ -157,6 +204,50 @@ func (s *Server) handleSignin(c echo.Context) error {
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, v.Next)
+}
+
+// handleProviderSignin serves GET /-/oidc/login: it sends the browser to
+// the identity provider, to come back to next.
+func (s *Server) handleProviderSignin(c echo.Context) error {
+	p := s.provider()
+	if p == nil {
+		return wiki.Errorf(wiki.ENOTFOUND, "This wiki does not sign people in with an identity provider.")
+	}
+	v := s.signinView(c.QueryParam("next"))
+	c.Response().Header().Set("Cache-Control", "no-store")
+	to, err := p.BeginProviderSignin(c.Response(), c.Request(), v.Next)
+	if err != nil {
+		return s.signinRefused(c, v, err)
+	}
+	return c.Redirect(http.StatusFound, to)
+}
+
+// handleProviderCallback serves GET /-/oidc/callback, where the identity
+// provider sends the browser back: signed in, it goes on to the page the
+// sign-in was for; refused, it sees why, with the way to try again.
+func (s *Server) handleProviderCallback(c echo.Context) error {
+	p := s.provider()
+	if p == nil {
+		return wiki.Errorf(wiki.ENOTFOUND, "This wiki does not sign people in with an identity provider.")
+	}
+	c.Response().Header().Set("Cache-Control", "no-store")
+	next, err := p.FinishProviderSignin(c.Response(), c.Request())
+	if err != nil {
+		return s.signinRefused(c, s.signinView(next), err)
+	}
+	return c.Redirect(http.StatusSeeOther, safeNext(next))
+}
+
+// signinRefused shows the sign-in page with why the provider's sign-in did
+// not happen; faults of the wiki itself go to the error page.
+func (s *Server) signinRefused(c echo.Context, v SigninView, err error) error {
+	code := statusOf[wiki.ErrorCode(err)]
+	if code == 0 || code == http.StatusInternalServerError {
+		return err
+	}
+	s.log.Warn("identity provider sign-in refused", "err", err, "request_id", c.Response().Header().Get(echo.HeaderXRequestID))
+	v.Error = wiki.ErrorMessage(err)
+	return s.html(c, code, "signin", v)
 }
 
 // handleSignout serves POST /-/signout: it ends this browser's session,
@@ -185,10 +276,13 @@ func (s *Server) handleSignout(c echo.Context) error {
 type AccountView struct {
 	Layout
 	Name, Role, Via string
-	CanSignOut      bool
-	NewToken        string
-	All             bool
-	Tokens          []TokenRow
+	// Email and Groups are what the identity provider or proxy said.
+	Email      string
+	Groups     []string
+	CanSignOut bool
+	NewToken   string
+	All        bool
+	Tokens     []TokenRow
 }
 
 // TokenRow is one token, without its secret.
@@ -202,9 +296,10 @@ func (s *Server) handleAccount(c echo.Context) error {
 	u := wiki.UserFrom(c.Request().Context())
 	a := s.accounts
 	if u == nil || a == nil || a.AccessMode() == "none" {
-		return wiki.Errorf(wiki.ENOTFOUND, "Accounts exist only with access control on (--auth users or proxy).")
+		return wiki.Errorf(wiki.ENOTFOUND, "Accounts exist only with access control on (--auth users, proxy or oidc).")
 	}
-	v := AccountView{Layout: s.layout("Account"), Name: u.Name, Role: u.Role.String(), Via: u.Via, CanSignOut: u.Via == "session"}
+	v := AccountView{Layout: s.layout("Account"), Name: u.Name, Role: u.Role.String(), Via: u.Via,
+		Email: u.Email, Groups: u.Groups, CanSignOut: u.Via == "session"}
 	switch c.Request().URL.Path {
 	case "/-/account/tokens":
 		if u.Via == "token" {

@@ -35,6 +35,9 @@ type EditView struct {
 	UploadURL          string
 	MaxUpload          int64
 	DraftKey           string
+	// Locked says why the user may not change this path (CODEOWNERS);
+	// the editor then says so and does not offer to save.
+	Locked string
 }
 
 // ConflictView shows both sides of a conflicting edit.
@@ -67,8 +70,8 @@ func (s *Server) pathParam(c echo.Context, prefix string) (wiki.Path, bool, erro
 	return p, false, err
 }
 
-func (s *Server) editView(p wiki.Path, isNew bool) EditView {
-	v := EditView{Layout: s.layout("Edit " + p.Name()), IsNew: isNew, Name: p.Name(), Path: string(p), PageURL: p.URL(),
+func (s *Server) editView(r *http.Request, p wiki.Path, isNew bool) EditView {
+	v := EditView{Locked: s.lockedReason(r, p), Layout: s.layout("Edit " + p.Name()), IsNew: isNew, Name: p.Name(), Path: string(p), PageURL: p.URL(),
 		PageTitle: p.FileTitle(), CancelURL: p.URL(), UploadURL: "/-/api/attachments/" + escapeName(p.Name()),
 		MaxUpload: s.cfg.MaxUploadBytes, DraftKey: "opswiki:draft:" + string(p)}
 	v.Styles, v.Scripts = []string{"editor.css"}, []string{"editor.js"}
@@ -106,7 +109,7 @@ func (s *Server) handleEdit(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	v := s.editView(p, false)
+	v := s.editView(c.Request(), p, false)
 	v.Content, v.Base = string(content), blob
 	if c.QueryParam("merged") != "" {
 		v.Notice = "Your last save was merged with a change someone made meanwhile."
@@ -172,7 +175,7 @@ func (s *Server) handleNew(c echo.Context) error {
 	if t := s.catalog.Lookup(p.Name()); t.Kind == wiki.TargetPage && t.Exact {
 		return c.Redirect(http.StatusFound, "/-/edit/"+escapeName(t.Path.Name()))
 	}
-	v := s.editView(p, true)
+	v := s.editView(c.Request(), p, true)
 	v.Content, v.Templates = content, links
 	return s.html(c, http.StatusOK, "edit", v)
 }
@@ -211,7 +214,7 @@ func (s *Server) handleEditPost(c echo.Context) error {
 	if !ok {
 		return err
 	}
-	v := s.editView(p, isNew && req.Base == "")
+	v := s.editView(c.Request(), p, isNew && req.Base == "")
 	v.Content, v.Base, v.Message, v.Problems, v.Conflict, v.Notice = f.content, f.base, req.Message, f.problems, f.conflict, f.notice
 	return s.html(c, f.status, "edit", v)
 }
@@ -237,6 +240,11 @@ func failedSave(err error, content, base string) (formFailure, bool) {
 	case errors.As(err, &conflict):
 		return formFailure{status: http.StatusConflict, content: string(conflict.Merged), base: conflict.Base,
 			conflict: &ConflictView{Yours: string(conflict.Yours), Theirs: string(conflict.Theirs)}, notice: wiki.ErrorMessage(err)}, true
+	case wiki.ErrorCode(err) == wiki.EFORBIDDEN:
+		// Refused by CODEOWNERS: the text comes back, to be kept
+		// elsewhere or handed to an owner.
+		return formFailure{status: http.StatusForbidden, content: content, base: base,
+			notice: "Not saved: " + wiki.ErrorMessage(err) + " Your text is below."}, true
 	}
 	return formFailure{}, false
 }

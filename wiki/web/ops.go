@@ -211,6 +211,8 @@ type ReportView struct {
 	Layout
 	Errors, Warnings int
 	Groups           []ReportGroup
+	// Notice says the repository's CODEOWNERS file is not enforced.
+	Notice string
 }
 
 // ReportGroup is the problems of one file.
@@ -225,6 +227,9 @@ type ReportGroup struct {
 func (s *Server) handleReport(c echo.Context) error {
 	problems := wiki.Report(s.catalog, s.cfg.Now())
 	v := ReportView{Layout: s.layout("Content report")}
+	if s.catalog.CodeOwners() != nil {
+		v.Notice = s.notEnforced()
+	}
 	index := map[wiki.Path]int{}
 	for _, p := range problems {
 		if p.Severity == wiki.SeverityError {
@@ -239,6 +244,8 @@ func (s *Server) handleReport(c echo.Context) error {
 			u := p.Path.URL()
 			if p.Path.IsSettings() {
 				u = "/-/settings"
+			} else if p.Path.IsCodeOwners() {
+				u = "/-/settings#codeowners"
 			}
 			v.Groups = append(v.Groups, ReportGroup{Path: p.Path, URL: u})
 		}

@@ -51,7 +51,9 @@ type PageView struct {
 	// Filled says the page's placeholders were filled from the request.
 	Filled bool
 	// Rules are the alerting rules a runbook answers.
-	Rules  []AlertRow
+	Rules []AlertRow
+	// Owners are who may change the page, by the CODEOWNERS file.
+	Owners []PageOwner
 	HTML   template.HTML
 	RawURL string
 	// Sidebar and Footer are the nearest _Sidebar.md and _Footer.md of
@@ -127,7 +129,8 @@ func (s *Server) servePage(c echo.Context, p wiki.Path) error {
 	}
 	now := s.cfg.Now()
 	key := pageKey(string(p), pi.Blob, s.dependsOn(pi), now.UTC().Format(time.DateOnly), s.cfg.Version,
-		strconv.FormatUint(s.firing.Version(), 10)) // the header's count, a runbook's banner
+		strconv.FormatUint(s.firing.Version(), 10), // the header's count, a runbook's banner
+		s.upstreamBanner(c.Request().Context()))
 	etag := `"` + key + `"`
 	h := c.Response().Header()
 	h.Set("ETag", etag)
@@ -222,6 +225,7 @@ func (s *Server) pageView(c echo.Context, p wiki.Path, blob string, now time.Tim
 	}
 	v.Actions = actionRows(doc.Meta.ActionItems, now)
 	v.Extra = extraFields(doc.Meta.Extra)
+	v.Owners = pageOwners(s.catalog.CodeOwners(), p)
 	g := s.catalog.Graph()
 	if pi, ok := s.catalog.Page(p); ok && pi.Blob == blob {
 		v.Problems = wiki.Problems(doc, g.BrokenOf(p), now)
@@ -333,6 +337,11 @@ func (s *Server) dependsOn(pi *wiki.PageInfo) string {
 		}
 		b.WriteByte(0)
 	}
+	// The owners line: from the CODEOWNERS file in force.
+	if co := s.catalog.CodeOwners(); co != nil {
+		b.WriteString("owners " + string(co.Path) + " " + co.Blob)
+	}
+	b.WriteByte(0)
 	back := g.Backlinks(pi.Path)
 	for _, p := range back {
 		b.WriteString(string(p))

@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"html/template"
 	"io/fs"
@@ -30,6 +31,9 @@ type Layout struct {
 	// ReadOnly marks a replica; PrimaryURL is where the wiki is edited.
 	ReadOnly   bool
 	PrimaryURL string
+	// Upstream says when the git host cannot be reached or the wiki is
+	// not level with it.
+	Upstream string
 	// AuthOn shows the account link: the same for everyone, since pages
 	// are cached whole and must not carry who is looking.
 	AuthOn bool
@@ -82,7 +86,7 @@ func (s *Server) parseTemplates(fsys fs.FS) (map[string]*template.Template, erro
 // layout returns the common parts of a page view.
 func (s *Server) layout(title string) Layout {
 	return Layout{Title: title, SiteName: s.cfg.SiteName, Version: s.cfg.Version, Commit: s.catalog.Commit(), FiringCount: s.firing.Count(),
-		ReadOnly: s.cfg.ReadOnly, PrimaryURL: s.cfg.PrimaryURL,
+		ReadOnly: s.cfg.ReadOnly, PrimaryURL: s.cfg.PrimaryURL, Upstream: s.upstreamBanner(context.Background()),
 		AuthOn: s.accounts != nil && s.accounts.AccessMode() != "none", CloneURL: s.cloneURL()}
 }
 

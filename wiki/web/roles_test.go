@@ -33,7 +33,8 @@ func TestRouteRoles(t *testing.T) {
 		d.Auth = headerAuth{}
 	})
 	open := map[string]bool{"GET /healthz": true, "GET /readyz": true, "GET /metrics": true, "GET /-/static/*": true,
-		"GET /-/opensearch.xml": true, "GET /-/sw.js": true, "GET /-/manifest.webmanifest": true, "POST /-/api/alertmanager": true, "POST /-/api/upstream/hook": true, "GET /-/signin": true, "POST /-/signin": true, "POST /-/signout": true}
+		"GET /-/opensearch.xml": true, "GET /-/sw.js": true, "GET /-/manifest.webmanifest": true, "POST /-/api/alertmanager": true, "POST /-/api/upstream/hook": true, "GET /-/signin": true, "POST /-/signin": true, "POST /-/signout": true,
+		"GET /-/oidc/login": true, "GET /-/oidc/callback": true}
 	readable := map[string]bool{"POST /-/api/preview": true, "POST /-/account/tokens": true, "POST /-/account/tokens/revoke": true}
 	seen := 0
 	for _, route := range s.RoutesForTest() {

@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -35,6 +36,9 @@ type Config struct {
 	// (where the wiki is edited) when set.
 	ReadOnly   bool
 	PrimaryURL string
+	// Upstream, when set, reports how the wiki stands with its git host
+	// (--upstream): a banner on every page and a part of /readyz.
+	Upstream func(context.Context) UpstreamState
 	// UpstreamHookSecret checks the git host's push webhook, which calls
 	// UpstreamNotify (fetch now); both unset leave the webhook off.
 	UpstreamHookSecret string
@@ -131,6 +135,11 @@ type Server struct {
 	static   *staticFiles
 	pages    *pageCache
 	log      *slog.Logger
+
+	// upMu guards the upstream's state as last looked at (upstreamNow).
+	upMu    sync.Mutex
+	upState UpstreamState
+	upAt    time.Time
 }
 
 // New returns a server over deps. It parses every template and refuses to
@@ -247,6 +256,8 @@ func (s *Server) routes() {
 	open.GET("/-/signin", s.handleSignin)
 	open.POST("/-/signin", s.handleSignin)
 	open.POST("/-/signout", s.handleSignout)
+	open.GET("/-/oidc/login", s.handleProviderSignin)
+	open.GET("/-/oidc/callback", s.handleProviderCallback)
 
 	read.GET("/-/search", s.handleSearch)
 	read.GET("/-/api/search", s.handleAPISearch)
@@ -348,6 +359,9 @@ func (s *Server) handleHealthz(c echo.Context) error {
 type readiness struct {
 	Ready bool              `json:"ready"`
 	Views []wiki.ViewStatus `json:"views"`
+	// Upstream is how the wiki stands with its git host; an unreachable
+	// one does not make the wiki unready: it serves and keeps writes.
+	Upstream *UpstreamState `json:"upstream,omitempty"`
 }
 
 // handleReadyz serves GET /readyz: 200 once every derived view reflects
@@ -357,6 +371,9 @@ func (s *Server) handleReadyz(c echo.Context) error {
 	r := readiness{Ready: true, Views: st}
 	for _, v := range st {
 		r.Ready = r.Ready && v.Ready
+	}
+	if up, ok := s.upstreamNow(c.Request().Context()); ok {
+		r.Upstream = &up
 	}
 	code := http.StatusOK
 	if !r.Ready {

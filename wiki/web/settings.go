@@ -27,6 +27,10 @@ type SettingsView struct {
 	Redirects []SettingsRule
 	RuleFiles []SettingsRule
 	Pages     int
+	// CodeOwners is the CODEOWNERS file in force, nil for none; NoOwners
+	// says so when there is none.
+	CodeOwners *CodeOwnersView
+	NoOwners   string
 }
 
 // SettingsRule is one rule with the pages it matched.
@@ -111,6 +115,10 @@ func (s *Server) settingsView(c echo.Context) (SettingsView, error) {
 	}
 	pages := s.catalog.Pages()
 	v.Pages = len(pages)
+	sort.Slice(pages, func(i, j int) bool { return pages[i].Path < pages[j].Path })
+	if v.CodeOwners = s.codeOwnersView(pages); v.CodeOwners == nil {
+		v.NoOwners = "Every editor may change every file: the repository has no CODEOWNERS file."
+	}
 	if st == nil {
 		return v, nil
 	}
@@ -146,7 +154,6 @@ func (s *Server) settingsView(c echo.Context) (SettingsView, error) {
 		}
 		v.RuleFiles = append(v.RuleFiles, row)
 	}
-	sort.Slice(pages, func(i, j int) bool { return pages[i].Path < pages[j].Path })
 	for _, pi := range pages {
 		link := PageLink{Path: pi.Path, URL: pi.Path.URL(), Title: pi.Title, Kind: pi.Meta.Kind}
 		if _, i := st.KindFor(pi.Path); i >= 0 && pi.Path.Top() != "templates" {

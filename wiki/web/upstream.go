@@ -1,14 +1,17 @@
 package web
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/hex"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -99,4 +102,85 @@ func (s *Server) handleUpstreamHook(c echo.Context) error {
 	}
 	s.cfg.UpstreamNotify()
 	return c.JSON(http.StatusAccepted, map[string]any{"fetch": true})
+}
+
+// UpstreamState is how the wiki stands with its git host, for the banner,
+// /readyz and the settings page.
+type UpstreamState struct {
+	URL    string `json:"url"`
+	Branch string `json:"branch,omitempty"`
+	// Ahead counts commits waiting for delivery; Behind the upstream's
+	// commits not here yet.
+	Ahead  int `json:"ahead"`
+	Behind int `json:"behind"`
+	// Down says why the upstream cannot be reached; empty when it can.
+	Down      string    `json:"down,omitempty"`
+	DownSince time.Time `json:"down_since,omitzero"`
+	Contact   time.Time `json:"last_contact,omitzero"`
+	// Conflicts are pages the last merge with the upstream left with both
+	// versions between conflict markers.
+	Conflicts []wiki.Path `json:"conflicts,omitempty"`
+	ReadOnly  bool        `json:"read_only"`
+}
+
+// upstreamStateTTL is how long one look at the upstream's state serves
+// page views: reading it costs two ref reads and, when they moved, a walk.
+const upstreamStateTTL = 500 * time.Millisecond
+
+// upstreamNow returns the upstream's state, looked at most every
+// upstreamStateTTL; ok is false without an upstream.
+func (s *Server) upstreamNow(ctx context.Context) (UpstreamState, bool) {
+	if s.cfg.Upstream == nil {
+		return UpstreamState{}, false
+	}
+	s.upMu.Lock()
+	defer s.upMu.Unlock()
+	if time.Since(s.upAt) > upstreamStateTTL {
+		s.upState, s.upAt = s.cfg.Upstream(ctx), time.Now()
+	}
+	return s.upState, true
+}
+
+// upstreamBanner says, for every page, when the upstream cannot be
+// reached or the wiki is not level with it; "" when all is well.
+func (s *Server) upstreamBanner(ctx context.Context) string {
+	st, ok := s.upstreamNow(ctx)
+	if !ok {
+		return ""
+	}
+	var b strings.Builder
+	switch {
+	case st.Down != "":
+		fmt.Fprintf(&b, "The git host (%s) cannot be reached since %s UTC.", st.URL, st.DownSince.UTC().Format("2006-01-02 15:04"))
+		if st.Ahead > 0 {
+			fmt.Fprintf(&b, " %s saved here %s kept and will be delivered when it returns.", plural(st.Ahead, "change", "changes"), isAre(st.Ahead))
+		} else {
+			b.WriteString(" Changes made there since may not show here yet; saves are kept and delivered when it returns.")
+		}
+	case st.Behind > 0:
+		fmt.Fprintf(&b, "The wiki is %s behind the git host (%s) and is catching up.", plural(st.Behind, "commit", "commits"), st.URL)
+	case st.Ahead > 0:
+		fmt.Fprintf(&b, "%s saved here %s being delivered to the git host (%s).", plural(st.Ahead, "change", "changes"), isAre(st.Ahead), st.URL)
+	}
+	if len(st.Conflicts) > 0 {
+		if b.Len() > 0 {
+			b.WriteString(" ")
+		}
+		fmt.Fprintf(&b, "The last merge with the git host kept both versions of %s changed on both sides: look for the conflict markers.", plural(len(st.Conflicts), "page", "pages"))
+	}
+	return b.String()
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
+func isAre(n int) string {
+	if n == 1 {
+		return "is"
+	}
+	return "are"
 }
