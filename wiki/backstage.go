@@ -141,7 +141,7 @@ var (
 // reported as a problem with its file line. A broken document never hides
 // the documents around it.
 func ParseBackstage(p Path, content []byte) ([]Entity, []Problem) {
-	ps := &problemSink{path: p}
+	ps := &problemSink{path: p, last: lastTextLine(content)}
 	if len(content) > maxConfigFileBytes {
 		ps.errorf(0, "", "the file is larger than %s; it is not read", ByteSize(maxConfigFileBytes))
 		return nil, ps.list

@@ -42,7 +42,7 @@ func IsMkdocsConfig(p Path) bool {
 // (!!python/name:..., !ENV, !relative) are no obstacle. The nav is nil when
 // the file cannot be read at all; the problems say why.
 func ParseMkdocs(p Path, content []byte) (*MkdocsNav, []Problem) {
-	ps := &problemSink{path: p}
+	ps := &problemSink{path: p, last: lastTextLine(content)}
 	if len(content) > maxConfigFileBytes {
 		ps.errorf(0, "", "the file is larger than %s; it is not read", ByteSize(maxConfigFileBytes))
 		return nil, ps.list

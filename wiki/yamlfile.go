@@ -103,20 +103,32 @@ func yamlErrorLine(err error, text []byte, offset int) (int, string) {
 		}
 	}
 	// An error found at the end points past the final newline.
-	last := max(1, bytes.Count(text, []byte("\n")))
+	return min(line, lastTextLine(text)) + offset, strings.TrimPrefix(msg, "yaml: ")
+}
+
+// lastTextLine returns the number of text's last line (at least 1). The YAML
+// decoder counts lines its own way (it reads UTF-16 files, and breaks lines
+// at U+2028 too), so the lines it reports are kept within the file's.
+func lastTextLine(text []byte) int {
+	n := bytes.Count(text, []byte("\n"))
 	if len(text) > 0 && text[len(text)-1] != '\n' {
-		last = bytes.Count(text, []byte("\n")) + 1
+		n++
 	}
-	return min(line, last) + offset, strings.TrimPrefix(msg, "yaml: ")
+	return max(1, n)
 }
 
 // problemSink collects the problems of one file, up to maxConfigProblems.
 type problemSink struct {
 	path Path
 	list []Problem
+	// last is the file's last line; problems past it are put on it.
+	last int
 }
 
 func (ps *problemSink) add(sev Severity, line int, field, format string, args ...any) {
+	if ps.last > 0 {
+		line = min(line, ps.last)
+	}
 	switch {
 	case len(ps.list) > maxConfigProblems:
 		return
