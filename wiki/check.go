@@ -29,6 +29,7 @@ func checkMeta(d *Document) {
 			d.add(SeverityWarning, 1, "owner", "no owner: add an owner team so people know who keeps this %s current", m.Kind)
 		}
 	}
+	checkSLOAndDrill(d)
 }
 
 // checkTimeline warns when incident timestamps are out of order.

@@ -1,6 +1,10 @@
 package wiki
 
-import "time"
+import (
+	"time"
+
+	"github.com/opswiki/opswiki/wiki/oncall"
+)
 
 // Kinds of page. A page's kind comes from its front matter, else from its top
 // folder, else it is KindPage.
@@ -10,10 +14,15 @@ const (
 	KindService    = "service"
 	KindPostmortem = "postmortem"
 	KindTemplate   = "template"
+	// KindTeam is a team: its members, channels, on-call and escalation.
+	KindTeam = "team"
+	// KindDrill records an exercise of a runbook; it never counts as an
+	// incident.
+	KindDrill = "drill"
 )
 
 // Kinds lists every kind a page may declare.
-var Kinds = []string{KindPage, KindRunbook, KindService, KindPostmortem, KindTemplate}
+var Kinds = []string{KindPage, KindRunbook, KindService, KindPostmortem, KindTemplate, KindTeam, KindDrill}
 
 // Severity says whether a problem blocks a save or push.
 type Severity string
@@ -40,11 +49,20 @@ type Link struct {
 	URL   string `json:"url"`
 }
 
-// SLO is one service level objective of a service.
+// SLO is one service level objective of a service. Objective and Window
+// are as written; Target and Span are what they say (0 when they say
+// nothing usable, and then the SLO has no error budget).
 type SLO struct {
 	Name      string `json:"name"`
 	Objective string `json:"objective"`
 	Window    string `json:"window"`
+	Indicator string `json:"indicator,omitempty"`
+	// Events, when set, makes the budget a number of events: how many the
+	// indicator counts in one window.
+	Events int64         `json:"events,omitempty"`
+	Target float64       `json:"target,omitempty"` // 0.999 for "99.9%"
+	Span   time.Duration `json:"-"`
+	Line   int           `json:"line"`
 }
 
 // ActionItem is one follow-up of a postmortem.
@@ -109,6 +127,29 @@ type Meta struct {
 	Resolved     time.Time    `json:"resolved,omitzero"`
 	ActionItems  []ActionItem `json:"action_items,omitempty"`
 	Related      []string     `json:"related,omitempty"`
+
+	// SLOs and drills. SLOImpact is what an incident cost its services'
+	// SLOs; DrillEvery a service's own interval between drills (DrillsOff:
+	// none expected); LastExercised a runbook's last exercise as its front
+	// matter says (a drill naming it may be newer); Date and Participants
+	// describe a drill.
+	SLOImpact     []SLOImpact   `json:"slo_impact,omitempty"`
+	DrillEvery    time.Duration `json:"drill_every,omitempty"`
+	LastExercised time.Time     `json:"last_exercised,omitzero"`
+	Date          time.Time     `json:"date,omitzero"`
+	Participants  []string      `json:"participants,omitempty"`
+
+	// Learning from incidents. Runbooks are, on a postmortem, the runbooks
+	// the incident used, as written: paths, page names or alert names.
+	Runbooks []string `json:"runbooks,omitempty"`
+
+	// Teams (and services, for oncall). OncallPlan is the on-call as the
+	// engine reads it: a schedule URL, a rotation, or words (Oncall, as
+	// shown, is the URL or the words).
+	Members    []Member       `json:"members,omitempty"`
+	Channels   []Channel      `json:"channels,omitempty"`
+	OncallPlan *oncall.Oncall `json:"oncall_plan,omitempty"`
+	Escalation []oncall.Level `json:"escalation,omitempty"`
 
 	// Extra holds keys the model does not know, in file order.
 	Extra []Field `json:"extra,omitempty"`

@@ -135,7 +135,11 @@ func (e *Editor) Save(ctx context.Context, req SaveRequest) (SaveResult, error) 
 		if err != nil || (curBlob != "" && bytes.Equal(content, cur)) {
 			return pageChange{content: content, merged: merged}, err
 		}
-		if _, err := e.gate.CheckFile(req.Path, content, e.catalog.Settings()); err != nil {
+		doc, err := e.gate.CheckFile(req.Path, content, e.catalog.Settings())
+		if err == nil {
+			err = e.gate.CheckClose(ctx, doc, e.catalog.Settings(), nil)
+		}
+		if err != nil {
 			return pageChange{}, err
 		}
 		msg := req.Message

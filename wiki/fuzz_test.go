@@ -45,6 +45,11 @@ func FuzzParseDocument(f *testing.F) {
 		"---\nstarted: 2026-10-14 09:30 Europe/Berlin\nresolved: 2026-10-14T08:00:00Z\n---\n",
 		"+++\ntitle = \"a\"\ndate = 2026-10-01\n[[action_items]]\nid = \"A\"\n+++\n# b\n",
 		"{\n  \"title\": \"a\",\n  \"tags\": [\"x\"]\n}\n# b\n",
+		// SLOs, error budgets and drills.
+		"---\nslos:\n  - {name: a, objective: 99.9%, window: 30d, events: 10}\n  - {name: a/b, objective: 100%, window: 2y}\n  - name: c\n    objective: [1]\n" +
+			"slo_impact:\n  - {slo: a, minutes: 1h 30m}\n  - {slo: svc/a, bad_events: 3, total_events: 2}\n  - {minutes: -1}\ndrill_every: off\nlast_exercised: x\n---\n",
+		"---\nkind: drill\ndate: 2026-13-45\nrunbooks: [\"[[runbooks/a]]\", DiskFull]\nparticipants: {a: b}\nstarted: 2026-11-01T10:00:00Z\nresolved: 2026-11-01T09:00:00Z\n" +
+			"slo_impact: 5\naction_items:\n  - {id: D-1, title: x}\n---\n",
 	} {
 		f.Add([]byte(s))
 	}

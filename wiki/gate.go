@@ -1,6 +1,7 @@
 package wiki
 
 import (
+	"context"
 	"errors"
 	"fmt"
 )
@@ -8,13 +9,19 @@ import (
 // Gate is the one check every change passes before it is written,
 // whichever way it arrives: a save in the browser or the API, an action
 // item or review update, a restore, a move, an attachment, a push. It
-// holds the wiki's size limits; the path rule (CheckWriteFile) and the
-// document checks (ParseDocument's errors) are the same for every path.
+// holds the wiki's size limits, and what closing a postmortem is checked
+// against (CheckClose); the path rule (CheckWriteFile) and the document
+// checks (ParseDocument's errors) are the same for every path.
 type Gate struct {
 	// MaxPageBytes bounds a page's markdown; MaxFileBytes any other file.
 	// Zero means no limit.
 	MaxPageBytes int64
 	MaxFileBytes int64
+	// Catalog and Timeline, the wiki and the history of main, let
+	// CheckClose see whether the runbooks a postmortem names changed
+	// since the incident; without them only its own text is checked.
+	Catalog  *Catalog
+	Timeline Timeline
 }
 
 // CheckFile checks one file a change adds or changes, in the order a
@@ -87,5 +94,47 @@ func (g Gate) CheckRewrite(p Path, before, after []byte, s *Settings) (*Document
 	if errors.As(err, &verr) && p.IsPage() && len(verr.Problems) <= len(ParseDocumentWith(p, before, s).Errors()) {
 		return d, nil
 	}
+	if err == nil && d != nil && closing(d, s) {
+		// Reopening an action item of a closed postmortem: its own text
+		// decides, as the change touches nothing else.
+		errs := CheckReadiness(context.Background(), nil, nil, d, s, nil).Errors()
+		if len(errs) > len(CheckReadiness(context.Background(), nil, nil, ParseDocumentWith(p, before, s), s, nil).Errors()) {
+			return d, &ValidationError{Problems: errs}
+		}
+	}
 	return d, err
+}
+
+// CheckClose checks a postmortem that says it is closed against the
+// readiness checks the settings s make block closing (see
+// CheckReadiness), and returns a *ValidationError with the findings that
+// block it. updated lists files the same change writes (a push), which
+// count as updated now. Other documents, and settings blocking nothing,
+// pass at no cost. Returns EUNAVAILABLE when the runbooks must be checked
+// and the history is still being built.
+func (g Gate) CheckClose(ctx context.Context, d *Document, s *Settings, updated []Path) error {
+	if d == nil || !closing(d, s) {
+		return nil
+	}
+	fresh := make(map[Path]bool, len(updated))
+	for _, p := range updated {
+		fresh[p] = true
+	}
+	var tl Timeline
+	if g.Timeline != nil && s.BlocksClose(CheckRunbooksNotUpdated) {
+		tl = g.Timeline
+	}
+	r := CheckReadiness(ctx, g.Catalog, tl, d, s, fresh)
+	if r.unavailable != nil {
+		return r.unavailable
+	}
+	if errs := r.Errors(); len(errs) > 0 {
+		return &ValidationError{Problems: errs}
+	}
+	return nil
+}
+
+// closing reports whether d is a closed postmortem the settings guard.
+func closing(d *Document, s *Settings) bool {
+	return d.Meta.Kind == KindPostmortem && d.Meta.Status == StatusClosed && s != nil && len(s.BlockClose) > 0
 }

@@ -30,11 +30,18 @@ type Graph struct {
 	stems     *immutable.Map[string, []Path]          // lower-cased file name (and kebab form) -> runbooks
 	headings  *immutable.Map[string, []Path]          // lower-cased first heading -> runbooks
 	linkVers  *immutable.Map[Path, uint64]            // page -> fingerprint of where its links lead
+	teams     *immutable.SortedMap[string, *PageInfo] // lower-cased team key -> team page
 
 	// The flat lists some views show whole, made on first use.
 	listOnce   sync.Once
 	allActions []ActionRef
 	allBroken  []BrokenRef
+
+	// The drill pages, and what they exercised (Catalog.Exercises), made
+	// on first use.
+	drills    []Path
+	drillOnce sync.Once
+	drillIdx  *drillIndex
 }
 
 // ServiceNode is one service: described by a page, or only referenced.
@@ -113,13 +120,15 @@ func emptyGraph() *Graph {
 		stems:     immutable.NewMap[string, []Path](nil),
 		headings:  immutable.NewMap[string, []Path](nil),
 		linkVers:  immutable.NewMap[Path, uint64](pathHasher{}),
+		teams:     immutable.NewSortedMap[string, *PageInfo](nil),
 	}
 }
 
 // next returns a graph sharing g's collections, for the builder to change.
 func (g *Graph) next(commit string) *Graph {
 	return &Graph{Commit: commit, services: g.services, incidents: g.incidents, backlinks: g.backlinks,
-		actions: g.actions, broken: g.broken, alertsFM: g.alertsFM, stems: g.stems, headings: g.headings, linkVers: g.linkVers}
+		actions: g.actions, broken: g.broken, alertsFM: g.alertsFM, stems: g.stems, headings: g.headings, linkVers: g.linkVers, teams: g.teams,
+		drills: g.drills}
 }
 
 // Service returns a service by name, case-insensitively.

@@ -29,7 +29,7 @@ var (
 		"runbooks/disk-full.md", "runbooks/DiskFull.md", "runbooks/checkout-high-error-rate.md", "runbooks/README.md",
 		"postmortems/2026/inc-1.md", "postmortems/2026/inc-2.md", "postmortems/inc-3.md", "docs/guide.md", "docs/README.md",
 		"docs/sub/deep.md", "Disk-Full.md", "guide.md", "templates/runbook.md", "docs/diagram.png", "runbooks/diagram.png", "README.md",
-		"catalog-info.yaml", "team/catalog-info.yaml", "services/ledger/catalog-info.yml"}
+		"catalog-info.yaml", "team/catalog-info.yaml", "services/ledger/catalog-info.yml", "teams/team-a.md", "teams/b/README.md", "teams/sre.md"}
 )
 
 func (m *graphModel) pick(list []string) string { return list[m.r.IntN(len(list))] }
@@ -54,6 +54,8 @@ func (m *graphModel) content(p wiki.Path) string {
 			fmt.Sprintf("  - {id: AI-%d, title: Fix it, owner: bo, status: open}", m.r.IntN(9)))
 	case strings.HasPrefix(string(p), "templates/"):
 		fm = append(fm, "kind: template", "services: [nowhere]")
+	case strings.HasPrefix(string(p), "teams/"):
+		fm = append(fm, "kind: team", "name: "+m.pick([]string{"team-a", "team-b", "SRE"}))
 	default:
 		if m.r.IntN(2) == 0 {
 			fm = append(fm, "title: "+m.pick([]string{"Guide", "Disk Full", "Deep", "Home"}))
@@ -165,6 +167,7 @@ type graphFacts struct {
 	Alerts    map[string][]wiki.Path
 	Actions   []string
 	Broken    []wiki.BrokenRef
+	Teams     map[string]wiki.Path
 }
 
 func factsOf(g *wiki.Graph) graphFacts {
@@ -204,6 +207,15 @@ func factsOf(g *wiki.Graph) graphFacts {
 		f.Actions = append(f.Actions, fmt.Sprintf("%s %s %s", a.Postmortem.Path, a.Item.ID, a.Postmortem.Blob))
 	}
 	f.Broken = g.Broken()
+	f.Teams = map[string]wiki.Path{}
+	for _, name := range []string{"team-a", "team-b", "sre", "teams/b", "b", "Disk Full", "Guide", "teams/team-a"} {
+		if pi, ok := g.Team(name); ok {
+			f.Teams[name] = pi.Path
+		}
+	}
+	for _, pi := range g.Teams() {
+		f.Teams["list:"+string(pi.Path)] = pi.Path
+	}
 	return f
 }
 

@@ -42,6 +42,8 @@ type graphState struct {
 	alerts  map[string]pathList
 	stems   map[string]pathList
 	heads   map[string]pathList
+	teams   map[string]pathList // lower-cased team key -> team pages
+	drills  pathList            // drill pages
 }
 
 // pageEdges is what one page (not a template) contributes to the graph.
@@ -61,7 +63,7 @@ func newGraphState() *graphState {
 		depRef: map[string]pathList{}, refSum: map[string]uint64{}, declSum: map[string]uint64{},
 		back: map[Path]pathList{}, keys: map[string]pathSet{}, incid: map[string]pathList{},
 		ents: map[Path][]Entity{}, entHash: map[Path]uint64{}, svcEnt: map[string]pathList{}, grpEnt: map[string]pathList{}, grpSum: map[string]uint64{},
-		alerts: map[string]pathList{}, stems: map[string]pathList{}, heads: map[string]pathList{}}
+		alerts: map[string]pathList{}, stems: map[string]pathList{}, heads: map[string]pathList{}, teams: map[string]pathList{}}
 }
 
 // graphDirt collects what a commit touched, to be derived again once.
@@ -76,6 +78,8 @@ type graphDirt struct {
 	alerts   map[string]bool
 	stems    map[string]bool
 	heads    map[string]bool
+	teams    map[string]bool
+	drills   bool
 }
 
 // graphChange is one file a commit changed, as the catalog had it before.
@@ -93,7 +97,7 @@ func (st *graphState) apply(c *Catalog, commit string, changes []graphChange) {
 	st.fresh = len(st.pages) == 0 && st.g.services.Len() == 0
 	defer func() { st.fresh = false }()
 	d := &graphDirt{services: map[string]bool{}, expanded: map[string]bool{}, back: map[Path]bool{}, relink: map[Path]bool{}, broken: map[Path]bool{},
-		actions: map[Path]bool{}, incid: map[string]bool{}, alerts: map[string]bool{}, stems: map[string]bool{}, heads: map[string]bool{}}
+		actions: map[Path]bool{}, incid: map[string]bool{}, alerts: map[string]bool{}, stems: map[string]bool{}, heads: map[string]bool{}, teams: map[string]bool{}}
 	for _, ch := range changes {
 		p := ch.path
 		now := c.pages[p]
@@ -203,6 +207,16 @@ func (st *graphState) add(pi *PageInfo, d *graphDirt) {
 			d.incid[k] = true
 		}
 	}
+	if m.Kind == KindDrill {
+		st.drills = st.insert(st.drills, p)
+		d.drills = true
+	}
+	if m.Kind == KindTeam {
+		for _, k := range teamKeys(pi) {
+			st.teams[k] = st.insert(st.teams[k], p)
+			d.teams[k] = true
+		}
+	}
 	d.actions[p] = true
 	d.relink[p] = true
 	d.broken[p] = true
@@ -258,6 +272,16 @@ func (st *graphState) remove(p Path, d *graphDirt) {
 			k := strings.ToLower(inc)
 			st.incid[k] = st.incid[k].without(p)
 			d.incid[k] = true
+		}
+	}
+	if m.Kind == KindDrill {
+		st.drills = st.drills.without(p)
+		d.drills = true
+	}
+	if m.Kind == KindTeam {
+		for _, k := range teamKeys(e.info) {
+			st.teams[k] = st.teams[k].without(p)
+			d.teams[k] = true
 		}
 	}
 	st.unlink(e, d)
@@ -449,6 +473,10 @@ func (st *graphState) publish(commit string, d *graphDirt) {
 				d.broken[p] = true
 			}
 		}
+		st.touchImpacts(k, n, d)
+	}
+	if d.drills {
+		g.drills = st.drills
 	}
 	for k := range d.services {
 		if n := st.node(k); n != nil {
@@ -472,9 +500,17 @@ func (st *graphState) publish(commit string, d *graphDirt) {
 	for k := range d.heads {
 		g.headings = setList(g.headings, k, st.heads[k])
 	}
+	for k := range d.teams {
+		if l := st.teams[k]; len(l) > 0 {
+			g.teams = g.teams.Set(k, st.pages[l[0]].info)
+		} else {
+			g.teams = g.teams.Delete(k)
+		}
+	}
 	for p := range d.actions {
 		e := st.pages[p]
-		if e == nil || e.info.Meta.Kind != KindPostmortem || len(e.info.Meta.ActionItems) == 0 {
+		// A drill's action items are listed with the postmortems'.
+		if e == nil || e.info.Meta.Kind != KindPostmortem && e.info.Meta.Kind != KindDrill || len(e.info.Meta.ActionItems) == 0 {
 			g.actions = g.actions.Delete(p)
 			continue
 		}
@@ -509,6 +545,7 @@ func (st *graphState) brokenRefs(p Path) []BrokenRef {
 	var out []BrokenRef
 	if e.info.Doc != nil {
 		out = serviceRefs(e.info.Doc, func(k string) bool { return len(st.svcDecl[k]) > 0 || len(st.svcEnt[k]) > 0 })
+		out = append(out, sloRefs(e.info.Doc, st.slosOf)...)
 	}
 	out = append(out, e.broken...)
 	slices.SortStableFunc(out, func(a, b BrokenRef) int { return a.Line - b.Line })

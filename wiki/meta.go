@@ -163,7 +163,7 @@ func (mp *metaParser) field(key string, k, v *yaml.Node) {
 	case "lifecycle":
 		m.Lifecycle, _ = mp.str(key, v)
 	case "oncall":
-		m.Oncall, _ = mp.str(key, v)
+		mp.oncallField(key, v)
 	case "contacts":
 		m.Contacts = mp.strList(key, v)
 	case "depends_on":
@@ -212,6 +212,9 @@ func (mp *metaParser) field(key string, k, v *yaml.Node) {
 	case "categories", "keywords":
 		m.Tags = append(m.Tags, mp.strList(key, v)...)
 	default:
+		if mp.ownershipField(key, k, v) || mp.sloField(key, k, v) || mp.learningField(key, k, v) {
+			return
+		}
 		var val any
 		if err := v.Decode(&val); err != nil {
 			val = v.Value

@@ -40,27 +40,6 @@ func (mp *metaParser) sequence(key string, v *yaml.Node) []*yaml.Node {
 	return v.Content
 }
 
-func (mp *metaParser) slos(key string, v *yaml.Node) []SLO {
-	var out []SLO
-	for _, item := range mp.sequence(key, v) {
-		var s SLO
-		ok := mp.mapping(key, item, "name, objective and window", func(k string, _, vn *yaml.Node) {
-			switch k {
-			case "name":
-				s.Name, _ = mp.str(key+".name", vn)
-			case "objective":
-				s.Objective, _ = mp.str(key+".objective", vn)
-			case "window":
-				s.Window, _ = mp.str(key+".window", vn)
-			}
-		})
-		if ok {
-			out = append(out, s)
-		}
-	}
-	return out
-}
-
 func (mp *metaParser) links(key string, v *yaml.Node) []Link {
 	var out []Link
 	for _, item := range mp.sequence(key, v) {

@@ -24,7 +24,7 @@ type IncidentTimes struct {
 // detect = detected − started, acknowledge = acknowledged − detected,
 // mitigate = mitigated − started, resolve = resolved − started.
 func Times(pi *PageInfo) IncidentTimes {
-	m := pi.Meta
+	m := &pi.Meta // not a copy: Meta is large, and the budgets call this per impact
 	t := IncidentTimes{Page: pi}
 	span := func(a, b time.Time) (time.Duration, bool) {
 		if a.IsZero() || b.IsZero() || b.Before(a) {
@@ -36,14 +36,21 @@ func Times(pi *PageInfo) IncidentTimes {
 	t.TTA, t.HasTTA = span(m.Detected, m.Acknowledged)
 	t.TTM, t.HasTTM = span(m.Started, m.Mitigated)
 	t.TTR, t.HasTTR = span(m.Started, m.Resolved)
-	for _, ts := range []time.Time{m.Started, m.Detected, m.Resolved} {
-		if !ts.IsZero() {
-			t.Start = ts
-			break
-		}
-	}
+	t.Start = incidentStart(m)
 	t.Undatable = t.Start.IsZero()
 	return t
+}
+
+// incidentStart is when an incident counts as happening: started, else
+// detected, else resolved; zero when it has none of them.
+func incidentStart(m *Meta) time.Time {
+	switch {
+	case !m.Started.IsZero():
+		return m.Started
+	case !m.Detected.IsZero():
+		return m.Detected
+	}
+	return m.Resolved
 }
 
 // Stat summarises one duration over a set of incidents. LeftOut counts the
@@ -97,6 +104,9 @@ type Reliability struct {
 func ComputeReliability(service string, postmortems []*PageInfo, from, to time.Time) Reliability {
 	r := Reliability{Service: service, From: from, To: to}
 	for _, pi := range postmortems {
+		if pi.Meta.Kind == KindDrill {
+			continue // an exercise, not an incident
+		}
 		t := Times(pi)
 		if t.Undatable {
 			r.Undatable++

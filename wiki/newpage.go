@@ -122,6 +122,16 @@ func DefaultPagePath(kind string, p NewPageParams) string {
 			return "runbooks/" + title + ".md"
 		}
 		return "runbooks/new-runbook.md"
+	case KindDrill:
+		name := date.UTC().Format(time.DateOnly)
+		if title != "" {
+			name += "-" + title
+		} else if a := Slug(splitCamel(p.Alert)); a != "" {
+			name += "-" + a
+		} else {
+			name += "-drill"
+		}
+		return "drills/" + name + ".md"
 	case KindService:
 		if s := Slug(p.Service); s != "" {
 			return "services/" + s + ".md"

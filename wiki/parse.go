@@ -223,6 +223,14 @@ func KindFromPath(p Path) string {
 	if p.Top() == "services" && (len(dirs) == 1 && !p.IsIndex() || len(dirs) == 2 && p.IsIndex()) {
 		return KindService
 	}
+	// A team as teams/<name>.md or teams/<name>/README.md; a drill anywhere
+	// under drills/.
+	if p.Top() == "teams" && (len(dirs) == 1 && !p.IsIndex() || len(dirs) == 2 && p.IsIndex()) {
+		return KindTeam
+	}
+	if p.Top() == "drills" && !p.IsIndex() {
+		return KindDrill
+	}
 	return KindPage
 }
 

@@ -44,6 +44,9 @@ const maxBrokenShown = 100
 
 // Problem words a broken reference as the warning it is.
 func (b BrokenRef) Problem() Problem {
+	if msg, ok := sloProblem(b); ok {
+		return Problem{Path: b.From, Line: b.Line, Severity: SeverityWarning, Field: "slo_impact", Message: msg}
+	}
 	var msg string
 	switch b.What {
 	case "service":
@@ -68,6 +71,12 @@ func (c *Catalog) Broken(d *Document) []BrokenRef {
 	defer c.mu.RUnlock()
 	_, _, broken := linkRefs(c, d)
 	out := serviceRefs(d, func(k string) bool { return len(c.svcs[k]) > 0 })
+	out = append(out, sloRefs(d, func(k string) []SLO {
+		if list := c.svcs[k]; len(list) > 0 {
+			return c.pages[list[0]].Meta.SLOs
+		}
+		return nil
+	})...)
 	out = append(out, broken...)
 	slices.SortStableFunc(out, func(a, b BrokenRef) int { return a.Line - b.Line })
 	return out

@@ -65,7 +65,11 @@ func Recognise(c *Catalog, problems []Problem) Recognition {
 	}
 	s.Alerts = len(alerts)
 	g := c.Graph()
-	s.ActionItems = len(g.Actions())
+	for _, a := range g.Actions() {
+		if a.Postmortem.Meta.Kind == KindPostmortem { // drills' are listed too
+			s.ActionItems++
+		}
+	}
 	s.Services = len(g.Services())
 	for _, p := range problems {
 		if p.Severity == SeverityError {

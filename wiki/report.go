@@ -1,17 +1,28 @@
 package wiki
 
 import (
+	"context"
 	"fmt"
+	"slices"
 	"time"
 )
 
 // Report lists every error and warning in the wiki, by file and line, as
 // Problems words them for each page, with those of the repository's
-// settings, configuration files and CODEOWNERS.
+// settings, configuration files and CODEOWNERS, and the readiness of every
+// postmortem as far as the text tells it (see ReportWith).
 func Report(c *Catalog, now time.Time) []Problem {
+	return ReportWith(context.Background(), c, now, nil)
+}
+
+// ReportWith is Report with the history of main, tl, against which the
+// runbooks each postmortem names are checked (see CheckReadiness); with a
+// nil tl, or while the history is being built, they are not.
+func ReportWith(ctx context.Context, c *Catalog, now time.Time, tl Timeline) []Problem {
 	g := c.Graph()
 	var out []Problem
-	if s := c.Settings(); s != nil {
+	s := c.Settings()
+	if s != nil {
 		out = append(out, s.Problems...)
 	}
 	owners := c.CodeOwners()
@@ -25,11 +36,29 @@ func Report(c *Catalog, now time.Time) []Problem {
 		}
 		out = append(out, d.Problems...)
 	}
+	// Runbooks of services that expect drills and have not had one, on
+	// the services' pages.
+	drills := map[Path][]Problem{}
+	for _, p := range DrillProblems(c, now) {
+		drills[p.Path] = append(drills[p.Path], p)
+	}
 	for _, pi := range c.Pages() {
 		if pi.Meta.Kind == KindTemplate || pi.Doc == nil {
 			continue
 		}
-		out = append(out, Problems(pi.Doc, g.BrokenOf(pi.Path), now)...)
+		ps := Problems(pi.Doc, g.BrokenOf(pi.Path), now)
+		if dp := drills[pi.Path]; len(dp) > 0 {
+			ps = append(ps, dp...)
+			slices.SortStableFunc(ps, func(a, b Problem) int { return a.Line - b.Line })
+		}
+		if pi.Meta.Kind == KindPostmortem {
+			r := CheckReadiness(ctx, c, tl, pi.Doc, s, nil)
+			if len(r.Findings) > 0 {
+				ps = append(ps, r.Problems()...)
+				slices.SortStableFunc(ps, func(a, b Problem) int { return a.Line - b.Line })
+			}
+		}
+		out = append(out, ps...)
 	}
 	return out
 }

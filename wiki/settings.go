@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/bmatcuk/doublestar/v4"
 	"go.yaml.in/yaml/v3"
@@ -34,6 +35,13 @@ type Settings struct {
 	// Rules are the patterns of the Prometheus rule files kept in the
 	// repository (folders stand for their .yaml and .yml files).
 	Rules []RulesRule
+	// BlockClose are the readiness checks whose findings block closing a
+	// postmortem (status closed), from readiness.block_close.
+	BlockClose []ReadinessRule
+	// DrillEvery is how often the runbooks of tier-1 services should be
+	// drilled (drill_every); 0 when the settings expect no drills.
+	DrillEvery     time.Duration
+	DrillEveryLine int
 	// Problems found in the file; rules with errors are left out, the
 	// others are in force.
 	Problems []Problem
@@ -102,14 +110,15 @@ func (s *Settings) IsRuleFile(p Path) bool {
 }
 
 // settingsKeys are the sections of the settings file.
-var settingsKeys = []string{"kinds", "services", "keys", "redirects", "rules"}
+var settingsKeys = []string{"kinds", "services", "keys", "redirects", "rules", "readiness", "drill_every"}
 
 // modelKeys are the front matter keys the wiki reads into its model: the
 // targets a key alias may name.
 var modelKeys = []string{"title", "kind", "tags", "owner", "services", "service", "aliases", "last_reviewed",
 	"review_every", "name", "description", "tier", "lifecycle", "oncall", "contacts", "depends_on", "slos",
 	"dashboards", "links", "repo", "alerts", "alert", "severity", "incident", "incidents", "status", "authors",
-	"started", "detected", "acknowledged", "mitigated", "resolved", "action_items", "related"}
+	"started", "detected", "acknowledged", "mitigated", "resolved", "action_items", "related", "runbooks",
+	"slo_impact", "drill_every", "last_exercised", "participants"}
 
 // ParseSettings reads a settings file. It never fails: problems (with file
 // lines) are in the result, and every rule without an error is kept.
@@ -155,6 +164,10 @@ func ParseSettings(content []byte, blob string) *Settings {
 			s.eachPair(k.Value, v, s.redirectRule)
 		case "rules":
 			s.eachString(k.Value, v, s.rulesRule)
+		case "readiness":
+			s.readinessSection(k.Value, v)
+		case "drill_every":
+			s.drillEvery(k, v)
 		default:
 			s.warnf(k.Line, k.Value, "unknown section %q, ignored: the sections are %s", k.Value, strings.Join(settingsKeys, ", "))
 		}
@@ -229,6 +242,26 @@ var settingsExample = map[string]string{
 	"services":  `- "docs/{service}/**"`,
 	"keys":      `product: services`,
 	"redirects": `"https://github.com/org/runbooks/blob/main/": /`,
+	"readiness": `block_close: [runbooks_not_updated, open_items]`,
+	// A list of check names, inside the readiness section.
+	"readiness.block_close": `block_close: [runbooks_not_updated, untracked_items, open_items]`,
+}
+
+// drillEvery reads how often the runbooks of tier-1 services should be
+// drilled: an interval such as 90d, or off.
+func (s *Settings) drillEvery(k, v *yaml.Node) {
+	if v.Kind != yaml.ScalarNode || v.Tag == "!!null" || strings.TrimSpace(v.Value) == "" {
+		s.errorf(v.Line, k.Value, "drill_every must be one interval, such as drill_every: 90d, or off")
+		return
+	}
+	d, err := ParseDrillEvery(v.Value)
+	if err != nil {
+		s.errorf(v.Line, k.Value, "drill_every: %v", err)
+		return
+	}
+	if d > 0 {
+		s.DrillEvery, s.DrillEveryLine = d, k.Line
+	}
 }
 
 func (s *Settings) kindRule(k, v *yaml.Node) {
@@ -465,7 +498,7 @@ func (s *Settings) blob() string {
 
 // Empty reports whether the settings have no rules.
 func (s *Settings) Empty() bool {
-	return s == nil || len(s.Kinds)+len(s.Services)+len(s.Keys)+len(s.Redirects)+len(s.Rules) == 0
+	return s == nil || len(s.Kinds)+len(s.Services)+len(s.Keys)+len(s.Redirects)+len(s.Rules)+len(s.BlockClose) == 0 && s.DrillEvery == 0
 }
 
 // IsSettings reports whether p is the settings file.

@@ -28,6 +28,8 @@ var phonePages = []string{
 	"/-/actions",
 	"/-/actions?status=all",
 	"/-/reliability",
+	"/-/oncall",
+	"/teams/team-checkout",
 	"/-/report",
 	"/-/settings",
 	"/-/changes",

@@ -27,6 +27,7 @@ import (
 	"github.com/opswiki/opswiki/wiki/githttp"
 	"github.com/opswiki/opswiki/wiki/gitstore"
 	"github.com/opswiki/opswiki/wiki/markdown"
+	"github.com/opswiki/opswiki/wiki/oncall/schedule"
 	"github.com/opswiki/opswiki/wiki/rules"
 	"github.com/opswiki/opswiki/wiki/textdiff"
 	"github.com/opswiki/opswiki/wiki/web"
@@ -200,7 +201,8 @@ func (m *Main) Serve(ctx context.Context) error {
 		upstreamState = m.upstreamState
 	}
 	merger := textdiff.Merger{Markers: textdiff.Markers{Yours: wiki.MarkerYours, Sep: wiki.MarkerSep, Theirs: wiki.MarkerTheirs}}
-	gate := wiki.Gate{MaxPageBytes: int64(m.Config.MaxPageKB) << 10, MaxFileBytes: int64(m.Config.MaxUploadMB) << 20}
+	gate := wiki.Gate{MaxPageBytes: int64(m.Config.MaxPageKB) << 10, MaxFileBytes: int64(m.Config.MaxUploadMB) << 20,
+		Catalog: m.catalog, Timeline: history}
 	editor := wiki.NewEditor(countingStore{m.store, met}, merger, m.follower, m.catalog, gate)
 	// Rendered pages are cached whole by the web layer; the renderer's own
 	// cache only saves work when a page's surroundings change, so it is small.
@@ -262,6 +264,10 @@ func (m *Main) Serve(ctx context.Context) error {
 		}
 		ruleLoader = rules.NewLoader(m.Config.Rules, 2*time.Second)
 	}
+	// The teams' on-call schedules, fetched when a page needs them and
+	// kept for a few minutes.
+	schedules := schedule.NewFetcher(schedule.FetcherOptions{UserAgent: "opswiki/" + Version})
+	defer schedules.Close()
 	m.server, err = web.New(web.Config{SiteName: m.Config.SiteName, Version: Version, Templates: templates.FS, Static: static.FS, Log: log,
 		AlertmanagerToken: amToken, ReadOnly: m.Config.ReadOnly, PrimaryURL: m.Config.PrimaryURL,
 		Upstream: upstreamState, UpstreamHookSecret: hookSecret, UpstreamNotify: func() {
@@ -276,10 +282,11 @@ func (m *Main) Serve(ctx context.Context) error {
 		BaseURL: base, ListenHost: listenHost,
 		BodyTimeout: m.Config.BodyTimeout, BodyMinRate: int64(m.Config.BodyMinRateKB) << 10},
 		web.Deps{Store: m.store, Catalog: m.catalog, Follower: m.follower, Renderer: renderer, Search: timedSearcher{m.index, met},
-			Editor: editor, History: history, Auth: authn, Accounts: authn, Git: git, Firing: firingAlerts, Rules: ruleLoader})
+			Editor: editor, History: history, Auth: authn, Accounts: authn, Git: git, Firing: firingAlerts, Rules: ruleLoader, Schedules: schedules})
 	if err != nil {
 		return err
 	}
+	met.reg.MustRegister(oncallCollector{server: m.server})
 
 	followCtx, stopFollowing := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup

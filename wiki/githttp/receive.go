@@ -281,6 +281,14 @@ func (h *Handler) validate(ctx context.Context, in *gitstore.Incoming, old, new 
 	}
 	errs := 0
 	now := time.Now()
+	// The files the push writes count as updated now, for a postmortem
+	// closed in the same push that updates its runbooks.
+	var pushed []wiki.Path
+	for _, c := range changes {
+		if c.Kind != wiki.Deleted {
+			pushed = append(pushed, c.Path)
+		}
+	}
 	for _, c := range changes {
 		if c.Kind == wiki.Deleted {
 			continue
@@ -295,6 +303,9 @@ func (h *Handler) validate(ctx context.Context, in *gitstore.Incoming, old, new 
 			return 0, err
 		}
 		doc, err := h.cfg.Gate.CheckFile(c.Path, content, settings)
+		if err == nil {
+			err = h.cfg.Gate.CheckClose(ctx, doc, settings, pushed)
+		}
 		var ve *wiki.ValidationError
 		switch {
 		case errors.As(err, &ve):

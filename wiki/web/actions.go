@@ -39,6 +39,8 @@ type ActionItemRow struct {
 	Services   []string
 	Action     string // form action to change it
 	TicketURL  string
+	// FromDrill says the item comes from a drill, not a postmortem.
+	FromDrill bool
 }
 
 // actionJSON is one action item in the API.
@@ -49,6 +51,8 @@ type actionJSON struct {
 	Postmortem string   `json:"postmortem"`
 	Title      string   `json:"postmortem_title"`
 	Services   []string `json:"services"`
+	// From is the kind of page the item comes from: postmortem or drill.
+	From string `json:"from"`
 }
 
 func actionFilter(c echo.Context) wiki.ActionFilter {
@@ -68,7 +72,8 @@ func (s *Server) filteredActions(c echo.Context) (wiki.ActionFilter, []wiki.Acti
 func (s *Server) actionRow(a wiki.ActionRef, now time.Time) ActionItemRow {
 	r := ActionItemRow{ActionItem: a.Item, Overdue: a.Item.Overdue(now), Services: a.Postmortem.Meta.Services,
 		Postmortem: PageLink{Path: a.Postmortem.Path, URL: a.Postmortem.Path.URL(), Title: a.Postmortem.Title},
-		Action:     "/-/actions/" + escapeName(a.Postmortem.Path.Name()) + "/" + url.PathEscape(a.Item.ID)}
+		Action:     "/-/actions/" + escapeName(a.Postmortem.Path.Name()) + "/" + url.PathEscape(a.Item.ID),
+		FromDrill:  a.Postmortem.Meta.Kind == wiki.KindDrill}
 	if !a.Item.Due.IsZero() {
 		r.Due = a.Item.Due.Format(time.DateOnly)
 	}
@@ -124,7 +129,7 @@ func (s *Server) handleAPIActions(c echo.Context) error {
 	out := make([]actionJSON, 0, len(items))
 	for _, a := range items {
 		j := actionJSON{ActionItem: a.Item, Overdue: a.Item.Overdue(now), Postmortem: a.Postmortem.Path.Name(),
-			Title: a.Postmortem.Title, Services: a.Postmortem.Meta.Services}
+			Title: a.Postmortem.Title, Services: a.Postmortem.Meta.Services, From: a.Postmortem.Meta.Kind}
 		if !a.Item.Due.IsZero() {
 			j.Due = a.Item.Due.Format(time.DateOnly)
 		}

@@ -24,6 +24,9 @@ func (s *Server) opsRoutes(read, edit routeGroup) {
 	edit.PATCH("/-/api/actions/*", s.handleAPIActionPatch)
 	edit.POST("/-/actions/*", s.handleActionPost)
 	read.GET("/-/reliability", s.handleReliability)
+	read.GET("/-/api/slos", s.handleAPISLOs)
+	read.GET("/-/oncall", s.handleOncall)
+	read.GET("/-/api/oncall", s.handleOncall)
 	read.GET("/-/report", s.handleReport)
 	edit.POST("/-/reviewed/*", s.handleReviewed)
 }
@@ -225,7 +228,7 @@ type ReportGroup struct {
 // handleReport serves GET /-/report: every error and warning of every page,
 // with file and line, the same list `opswiki check` prints.
 func (s *Server) handleReport(c echo.Context) error {
-	problems := wiki.Report(s.catalog, s.cfg.Now())
+	problems := wiki.ReportWith(c.Request().Context(), s.catalog, s.cfg.Now(), s.timeline())
 	v := ReportView{Layout: s.layout("Content report")}
 	if s.catalog.CodeOwners() != nil {
 		v.Notice = s.notEnforced()

@@ -54,6 +54,13 @@ type PageView struct {
 	Rules []AlertRow
 	// Owners are who may change the page, by the CODEOWNERS file.
 	Owners []PageOwner
+	// Then and Readiness are a postmortem's "As it was then" and
+	// Readiness panels.
+	Then      *ThenPanel
+	Readiness *ReadinessPanel
+	// Call is the Who to call card: the teams owning the page's services
+	// and who is on call there now.
+	Call   *WhoToCall
 	HTML   template.HTML
 	RawURL string
 	// Sidebar and Footer are the nearest _Sidebar.md and _Footer.md of
@@ -128,9 +135,10 @@ func (s *Server) servePage(c echo.Context, p wiki.Path) error {
 		return wiki.ErrNotFound
 	}
 	now := s.cfg.Now()
+	_, callKey := s.card(c.Request().Context(), pi, now)
 	key := pageKey(string(p), pi.Blob, s.dependsOn(pi), now.UTC().Format(time.DateOnly), s.cfg.Version,
 		strconv.FormatUint(s.firing.Version(), 10), // the header's count, a runbook's banner
-		s.upstreamBanner(c.Request().Context()))
+		s.upstreamBanner(c.Request().Context()), callKey)
 	etag := `"` + key + `"`
 	h := c.Response().Header()
 	h.Set("ETag", etag)
@@ -219,12 +227,20 @@ func (s *Server) pageView(c echo.Context, p wiki.Path, blob string, now time.Tim
 	v.Crumbs = s.crumbs(p, doc.Title)
 	v.Tree = s.tree(p)
 	v.Facts = s.facts(doc, now)
+	if doc.Meta.Kind == wiki.KindDrill {
+		v.Facts = append(s.drillFacts(doc, now), v.Facts...) // when and which runbooks first
+	} else {
+		v.Facts = append(v.Facts, s.drillFacts(doc, now)...)
+	}
 	v.FactsSummary = factsSummary(v.Facts)
 	if doc.Meta.Kind == wiki.KindRunbook {
 		v.Jump = mitigationHeading(res.TOC)
 	}
 	v.Actions = actionRows(doc.Meta.ActionItems, now)
 	v.Extra = extraFields(doc.Meta.Extra)
+	if doc.Meta.Kind == wiki.KindDrill {
+		v.Extra = withoutDate(v.Extra)
+	}
 	v.Owners = pageOwners(s.catalog.CodeOwners(), p)
 	g := s.catalog.Graph()
 	if pi, ok := s.catalog.Page(p); ok && pi.Blob == blob {
@@ -249,6 +265,10 @@ func (s *Server) pageView(c echo.Context, p wiki.Path, blob string, now time.Tim
 			svc, _ = g.Service(doc.Meta.Name)
 		}
 		v.Firing = s.firingFor(pi, svc, now)
+		v.Call, _ = s.card(c.Request().Context(), pi, now)
+		if doc.Meta.Kind == wiki.KindPostmortem {
+			v.Then, v.Readiness = s.learning(c.Request().Context(), doc)
+		}
 	}
 	switch doc.Meta.Kind {
 	case wiki.KindService:
@@ -303,12 +323,32 @@ func (s *Server) dependsOn(pi *wiki.PageInfo) string {
 		b.WriteString(strconv.FormatUint(n.Version, 10))
 		b.WriteByte(0)
 	}
+	// Drills: a runbook's last exercise, a drill's runbooks, a service's
+	// runbooks' drills; and a service's error budgets, whose windows move
+	// with the clock.
+	b.WriteString(s.drillKey(pi, s.cfg.Now()))
+	b.WriteByte(0)
+	if pi.Meta.Kind == wiki.KindService && len(pi.Meta.SLOs) > 0 {
+		if n, ok := g.Service(pi.Meta.Name); ok {
+			b.WriteString(budgetKey(g.Budgets(n.Name, s.postmortems(n.Postmortems), s.cfg.Now())))
+		}
+	}
+	b.WriteByte(0)
 	if pi.Meta.Kind == wiki.KindRunbook {
 		// The rules it answers, from --rules or the repository.
 		for _, r := range s.rulesFor(context.Background(), pi.Path) {
 			b.WriteString("rule " + r.Source + " " + r.Expr + " " + r.For + " " + r.Severity + " " + r.Summary)
 			b.WriteByte(0)
 		}
+	}
+	if pi.Meta.Kind == wiki.KindPostmortem {
+		// As it was then and Readiness read other pages' history and the
+		// settings: kept until main moves.
+		b.WriteString("main " + s.catalog.Commit())
+		if tl := s.timeline(); tl != nil {
+			b.WriteString(" " + tl.Commit())
+		}
+		b.WriteByte(0)
 	}
 	b.WriteString("links ")
 	if pi.Meta.Kind == wiki.KindTemplate {
@@ -364,6 +404,12 @@ type ServicePanel struct {
 	ReliabilityURL        string
 	// Backstage is what a catalog-info.yaml says of the service.
 	Backstage *BackstageFacts
+	// Budgets are the error budgets of the service's SLOs; RunbookDrills
+	// when each runbook was last drilled, and DrillEvery how often the
+	// service expects it ("" for not at all).
+	Budgets       []BudgetView
+	RunbookDrills map[wiki.Path]DrillStatus
+	DrillEvery    string
 }
 
 // BackstageFacts is a service's Backstage entity, as its panel shows it.
@@ -420,6 +466,8 @@ func (s *Server) servicePanel(g *wiki.Graph, name string, now time.Time) *Servic
 	for _, a := range wiki.FilterActions(g.ServiceActions(n), wiki.ActionFilter{Status: "open"}, now) {
 		sp.OpenActions = append(sp.OpenActions, s.actionRow(a, now))
 	}
+	sp.Budgets = s.budgetViews(g, n, now)
+	sp.RunbookDrills, sp.DrillEvery = s.drillStatus(n, now)
 	r := wiki.ComputeReliability(n.Name, s.postmortems(n.Postmortems), now.AddDate(-1, 0, 0), now)
 	sp.Incidents365d = len(r.Incidents)
 	if r.TTR.Count > 0 {

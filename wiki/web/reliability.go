@@ -5,6 +5,7 @@ import (
 	"html/template"
 	"math"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -21,6 +22,9 @@ type ReliabilityView struct {
 	Service  string
 	Services []string
 	Rows     []ReliabilityRow
+	// Budgets are the error budgets of the SLOs of every service (or the
+	// one chosen), each over its own windows.
+	Budgets []BudgetView
 }
 
 // ReliabilityRow is one service's figures and charts.
@@ -90,6 +94,18 @@ func (s *Server) handleReliability(c echo.Context) error {
 		row.ToResolve = resolveChart(r, from, now)
 		v.Rows = append(v.Rows, row)
 	}
+	for _, n := range g.Services() {
+		if n.Page == nil || len(n.Page.Meta.SLOs) == 0 {
+			continue
+		}
+		if !slices.Contains(v.Services, n.Name) {
+			v.Services = append(v.Services, n.Name)
+		}
+		if v.Service == "" || strings.EqualFold(v.Service, n.Name) {
+			v.Budgets = append(v.Budgets, s.budgetViews(g, n, now)...)
+		}
+	}
+	slices.SortFunc(v.Services, func(a, b string) int { return strings.Compare(strings.ToLower(a), strings.ToLower(b)) })
 	return s.html(c, http.StatusOK, "reliability", v)
 }
 

@@ -56,7 +56,7 @@ type Crumb struct {
 
 // pageNames are the page templates, each executed inside layout.html.
 var pageNames = []string{"page", "folder", "notfound", "error", "changes", "search", "edit", "history", "diff",
-	"services", "chooser", "actions", "reliability", "report", "signin", "account", "settings", "clone", "firing", "alerts"}
+	"services", "chooser", "actions", "reliability", "report", "signin", "account", "settings", "clone", "firing", "alerts", "oncall"}
 
 // parseTemplates parses layout.html with each page template into its own
 // set, and executes each once with a zero view to catch mistakes at start.

@@ -22,6 +22,7 @@ import (
 	"github.com/opswiki/opswiki/wiki"
 	"github.com/opswiki/opswiki/wiki/firing"
 	"github.com/opswiki/opswiki/wiki/markdown"
+	"github.com/opswiki/opswiki/wiki/oncall/schedule"
 	"github.com/opswiki/opswiki/wiki/rules"
 )
 
@@ -105,6 +106,9 @@ type Deps struct {
 	Firing *firing.Store
 	// Rules reads the rule files given with --rules; nil for none.
 	Rules *rules.Loader
+	// Schedules fetches the teams' iCalendar on-call schedules; nil makes
+	// one with the defaults, closed by Close.
+	Schedules *schedule.Fetcher
 }
 
 // Server is the HTTP interface of the wiki.
@@ -113,6 +117,9 @@ type Server struct {
 	firing         *firing.Store
 	rules          *rules.Loader
 	ruleFiles      ruleCache
+	oncall         *schedule.Fetcher
+	ownFetcher     bool // oncall was made here and is closed by Close
+	cards          cardCache
 	cfg            Config
 	store          wiki.Store
 	catalog        *wiki.Catalog
@@ -170,7 +177,11 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, store: deps.Store, catalog: deps.Catalog, follower: deps.Follower, renderer: deps.Renderer,
 		search: deps.Search, editor: deps.Editor, history: deps.History, auth: deps.Auth, accounts: deps.Accounts,
-		git: deps.Git, firing: deps.Firing, rules: deps.Rules, log: cfg.Log, pages: newPageCache(cfg.PageCacheBytes)}
+		git: deps.Git, firing: deps.Firing, rules: deps.Rules, log: cfg.Log, pages: newPageCache(cfg.PageCacheBytes),
+		oncall: deps.Schedules}
+	if s.oncall == nil {
+		s.oncall, s.ownFetcher = schedule.NewFetcher(schedule.FetcherOptions{UserAgent: "opswiki/" + cfg.Version}), true
+	}
 	var err error
 	// One style sheet: the site's and the code highlighting's, so the
 	// first screen waits for one request, not two.
@@ -235,6 +246,14 @@ func refuseCrossOrigin(next echo.HandlerFunc) echo.HandlerFunc {
 
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// Close ends what the server started: fetches of on-call schedules.
+func (s *Server) Close() error {
+	if s.ownFetcher {
+		return s.oncall.Close()
+	}
+	return nil
+}
 
 // routes registers every route with the role it needs: none for health,
 // metrics, assets and signing in; reading for everything that only shows;

@@ -31,6 +31,9 @@ type SettingsView struct {
 	// says so when there is none.
 	CodeOwners *CodeOwnersView
 	NoOwners   string
+	// Drills is drill_every, with the tier-1 services it applies to; nil
+	// when the settings expect no drills.
+	Drills *SettingsRule
 }
 
 // SettingsRule is one rule with the pages it matched.
@@ -153,6 +156,15 @@ func (s *Server) settingsView(c echo.Context) (SettingsView, error) {
 			row.add(PageLink{Path: p, URL: p.RawURL(), Title: string(p)})
 		}
 		v.RuleFiles = append(v.RuleFiles, row)
+	}
+	if st.DrillEvery > 0 {
+		row := SettingsRule{Line: st.DrillEveryLine, Rule: wiki.FormatInterval(st.DrillEvery), Result: "tier-1 services"}
+		for _, n := range s.catalog.Graph().Services() {
+			if n.Page != nil && n.Page.Meta.DrillEvery == 0 && wiki.IsTier1(n.Page.Meta.Tier) {
+				row.add(PageLink{Path: n.Page.Path, URL: n.Page.Path.URL(), Title: n.Name, Kind: wiki.KindService})
+			}
+		}
+		v.Drills = &row
 	}
 	for _, pi := range pages {
 		link := PageLink{Path: pi.Path, URL: pi.Path.URL(), Title: pi.Title, Kind: pi.Meta.Kind}
