@@ -32,9 +32,11 @@ func (s *Server) drillStatus(n *wiki.ServiceNode, now time.Time) (map[wiki.Path]
 			st.Text = "drilled " + when.UTC().Format(time.DateOnly)
 			st.Late = every > 0 && now.Sub(when) > every
 		}
+		// A link to plan one only where one is due: a service listing
+		// hundreds of runbooks no drill policy covers stays small.
 		if drill != nil {
 			st.URL = drill.Path.URL()
-		} else if pi, ok := s.catalog.Page(rb); ok {
+		} else if pi, ok := s.catalog.Page(rb); ok && st.Late {
 			st.URL = newDrillURL(pi)
 		}
 		out[rb] = st

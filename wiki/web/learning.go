@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/opswiki/opswiki/wiki"
@@ -170,3 +172,64 @@ func (s *Server) readinessPanel(ctx context.Context, tl wiki.Timeline, doc *wiki
 
 // utcMinute writes a moment as the postmortems do: "2026-10-14 13:44 UTC".
 func utcMinute(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") }
+
+// incidentDeps keeps, per postmortem, the pages its panels read: finding
+// them parses the postmortem, which a cached page view never does
+// otherwise. They are found again when the postmortem or where its links
+// lead changes, and at least every depsTTL (a runbook newly answering an
+// alert it names).
+type incidentDeps struct {
+	mu   sync.Mutex
+	deps map[wiki.Path]incidentDep
+}
+
+type incidentDep struct {
+	blob  string
+	links uint64
+	at    time.Time
+	pages []wiki.Path
+}
+
+const depsTTL = 30 * time.Second
+
+// learningKey says what a postmortem's panels show depends on: the
+// versions of the pages it relies on, the settings (which checks block),
+// and, while the history index is behind main, its commit. A commit that
+// touches none of these leaves the postmortem cached.
+func (s *Server) learningKey(ctx context.Context, pi *wiki.PageInfo) string {
+	tl := s.timeline()
+	if tl == nil {
+		return ""
+	}
+	links := s.catalog.Graph().LinksVersion(pi.Path)
+	now := time.Now()
+	d := &s.incident
+	d.mu.Lock()
+	if d.deps == nil || len(d.deps) > 10000 {
+		d.deps = map[wiki.Path]incidentDep{}
+	}
+	dep, ok := d.deps[pi.Path]
+	d.mu.Unlock()
+	if !ok || dep.blob != pi.Blob || dep.links != links || now.Sub(dep.at) > depsTTL || now.Before(dep.at) {
+		dep = incidentDep{blob: pi.Blob, links: links, at: now}
+		if content, err := s.store.ReadBlob(ctx, pi.Blob); err == nil {
+			pages, _ := s.catalog.IncidentPages(wiki.ParseDocumentWith(pi.Path, content, s.catalog.Settings()))
+			for _, ip := range pages {
+				dep.pages = append(dep.pages, ip.Path)
+			}
+		}
+		d.mu.Lock()
+		d.deps[pi.Path] = dep
+		d.mu.Unlock()
+	}
+	var b strings.Builder
+	for _, p := range dep.pages {
+		blob, _ := s.catalog.Blob(p)
+		b.WriteString(string(p) + " " + blob + "\x00")
+	}
+	fmt.Fprintf(&b, "settings %p", s.catalog.Settings())
+	if c := tl.Commit(); c != s.catalog.Commit() {
+		b.WriteString(" history " + c)
+	}
+	return b.String()
+}

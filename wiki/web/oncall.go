@@ -104,35 +104,37 @@ func names(ps []oncall.Person) string {
 // at a handoff, when a schedule is fetched again, or with the graph.
 const cardTTL = 5 * time.Second
 
-// cardCache keeps each page's card for cardTTL, for one graph.
+// cardCache keeps each page's card for cardTTL, or until the page
+// changes. A commit changing a team or an owner shows within cardTTL;
+// computing every card again after each commit would cost a busy wiki
+// more than the cards themselves.
 type cardCache struct {
 	mu    sync.Mutex
-	graph *wiki.Graph
 	cards map[wiki.Path]cachedCard
 }
 
 type cachedCard struct {
 	card        *WhoToCall
 	fingerprint string
-	until       time.Time // reuse before this
+	blob        string    // of the page it was made for
+	from, until time.Time // reused between these
 }
 
-// card returns a page's card and its fingerprint, computed again when the
-// graph changed, cardTTL passed, or a shift it shows ended.
+// card returns a page's card and its fingerprint, computed again when
+// cardTTL passed or a shift it shows ended.
 func (s *Server) card(ctx context.Context, pi *wiki.PageInfo, now time.Time) (*WhoToCall, string) {
-	g := s.catalog.Graph()
 	cc := &s.cards
 	cc.mu.Lock()
-	if cc.graph != g || len(cc.cards) > 10000 {
-		cc.graph, cc.cards = g, map[wiki.Path]cachedCard{}
+	if cc.cards == nil || len(cc.cards) > 10000 {
+		cc.cards = map[wiki.Path]cachedCard{}
 	}
 	c, ok := cc.cards[pi.Path]
 	cc.mu.Unlock()
-	if ok && now.Before(c.until) {
+	if ok && c.blob == pi.Blob && !now.Before(c.from) && now.Before(c.until) {
 		return c.card, c.fingerprint
 	}
 	card := s.whoToCall(ctx, pi, now)
-	c = cachedCard{card: card, fingerprint: card.fingerprint(), until: now.Add(cardTTL)}
+	c = cachedCard{card: card, fingerprint: card.fingerprint(), blob: pi.Blob, from: now, until: now.Add(cardTTL)}
 	if card != nil {
 		for _, t := range card.Teams {
 			if !t.Until.IsZero() && t.Until.Before(c.until) {
@@ -141,9 +143,7 @@ func (s *Server) card(ctx context.Context, pi *wiki.PageInfo, now time.Time) (*W
 		}
 	}
 	cc.mu.Lock()
-	if cc.graph == g {
-		cc.cards[pi.Path] = c
-	}
+	cc.cards[pi.Path] = c
 	cc.mu.Unlock()
 	return c.card, c.fingerprint
 }

@@ -342,12 +342,9 @@ func (s *Server) dependsOn(pi *wiki.PageInfo) string {
 		}
 	}
 	if pi.Meta.Kind == wiki.KindPostmortem {
-		// As it was then and Readiness read other pages' history and the
-		// settings: kept until main moves.
-		b.WriteString("main " + s.catalog.Commit())
-		if tl := s.timeline(); tl != nil {
-			b.WriteString(" " + tl.Commit())
-		}
+		// As it was then and Readiness read the history of the pages the
+		// postmortem relies on, and the settings.
+		b.WriteString(s.learningKey(context.Background(), pi))
 		b.WriteByte(0)
 	}
 	b.WriteString("links ")

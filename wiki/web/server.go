@@ -120,6 +120,7 @@ type Server struct {
 	oncall         *schedule.Fetcher
 	ownFetcher     bool // oncall was made here and is closed by Close
 	cards          cardCache
+	incident       incidentDeps
 	cfg            Config
 	store          wiki.Store
 	catalog        *wiki.Catalog
