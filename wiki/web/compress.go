@@ -117,18 +117,33 @@ func (e *encodedBody) form(enc string) []byte {
 	case encBrotli:
 		e.brOnce.Do(func() {
 			var b bytes.Buffer
-			w := brotli.NewWriterLevel(&b, e.brLevel)
+			b.Grow(len(e.raw) / 4)
+			pool := &brotliLevelPools[min(max(e.brLevel, brotli.BestSpeed), brotli.BestCompression)]
+			w, _ := pool.Get().(*brotli.Writer)
+			if w == nil {
+				w = brotli.NewWriterLevel(&b, e.brLevel)
+			} else {
+				w.Reset(&b)
+			}
 			w.Write(e.raw)
 			w.Close()
+			w.Reset(io.Discard)
+			pool.Put(w)
 			e.br = b.Bytes()
 		})
 		return e.br
 	case encGzip:
 		e.gzOnce.Do(func() {
 			var b bytes.Buffer
-			w, _ := gzip.NewWriterLevel(&b, gzip.BestCompression)
+			b.Grow(len(e.raw) / 4)
+			// A gzip writer is about 800 KB of tables: under a stream of
+			// saves, cached pages are made again many times a second.
+			w := gzipBestPool.Get().(*gzip.Writer)
+			w.Reset(&b)
 			w.Write(e.raw)
 			w.Close()
+			w.Reset(io.Discard)
+			gzipBestPool.Put(w)
 			e.gz = b.Bytes()
 		})
 		return e.gz
@@ -160,8 +175,12 @@ func (e *encodedBody) write(w http.ResponseWriter, r *http.Request, status int) 
 // Pools of streaming encoders for responses made per request. The levels
 // favour speed: such responses are made once and sent once.
 var (
-	gzipPool   = sync.Pool{New: func() any { w, _ := gzip.NewWriterLevel(io.Discard, 5); return w }}
-	brotliPool = sync.Pool{New: func() any { return brotli.NewWriterLevel(io.Discard, 4) }}
+	gzipPool = sync.Pool{New: func() any { w, _ := gzip.NewWriterLevel(io.Discard, 5); return w }}
+	// gzipBestPool and brotliLevelPools compress the bodies of the page
+	// and static caches, made once and sent many times.
+	gzipBestPool     = sync.Pool{New: func() any { w, _ := gzip.NewWriterLevel(io.Discard, gzip.BestCompression); return w }}
+	brotliLevelPools [brotli.BestCompression + 1]sync.Pool
+	brotliPool       = sync.Pool{New: func() any { return brotli.NewWriterLevel(io.Discard, 4) }}
 )
 
 // withCompression compresses the text responses of next (pages, listings,
