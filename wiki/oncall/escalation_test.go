@@ -6,10 +6,11 @@ import (
 	"time"
 
 	"github.com/opswiki/opswiki/wiki/oncall"
+	"github.com/opswiki/opswiki/wiki/oncall/oncalltest"
 )
 
 func TestResolve(t *testing.T) {
-	levels, ps := oncall.ParseEscalation(decode(t, `
+	levels, ps := oncall.ParseEscalation(oncalltest.Decode(t, `
 - {to: payments, how: page}
 - {after: 15m, to: [bob, "https://cal.example.com/down.ics"], how: call}
 - {after: 30m, to: ["https://cal.example.com/gone.ics", platform]}
@@ -19,7 +20,7 @@ func TestResolve(t *testing.T) {
 	}
 	// The teams rotate for real: payments is a rotation whose turn at
 	// 2026-03-25 12:00 UTC is carol's (see TestRotationAt).
-	payments := MustOncall(t, berlinWeekly)
+	payments := oncalltest.MustOncall(t, berlinWeekly)
 	stale := &oncall.Error{Code: oncall.EUNAVAILABLE, Message: "The schedule at cal.example.com could not be reached."}
 	lookup := func(target string, at time.Time) ([]oncall.Person, bool, error) {
 		switch target {
@@ -33,7 +34,7 @@ func TestResolve(t *testing.T) {
 		}
 		return nil, false, nil
 	}
-	now := utc(t, "2026-03-25T12:00:00Z")
+	now := oncalltest.UTC(t, "2026-03-25T12:00:00Z")
 	got := oncall.Resolve(levels, now, lookup)
 	var b strings.Builder
 	for _, r := range got {

@@ -7,31 +7,8 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/opswiki/opswiki/wiki/oncall"
+	"github.com/opswiki/opswiki/wiki/oncall/oncalltest"
 )
-
-// checkTimeline fails when a timeline's answers contradict each other.
-func checkTimeline(t *testing.T, tl oncall.Timeline, at time.Time) {
-	s, err := tl.At(at)
-	if err != nil {
-		return
-	}
-	if !s.Contains(at) {
-		t.Fatalf("At(%s) = [%s, %s), which does not contain it", at, s.Start, s.End)
-	}
-	if !s.Start.IsZero() && !s.End.IsZero() && !s.End.After(s.Start) {
-		t.Fatalf("At(%s) is empty: [%s, %s)", at, s.Start, s.End)
-	}
-	n, err := tl.Next(at)
-	if err != nil {
-		return
-	}
-	if len(n.Who) == 0 {
-		t.Fatalf("Next(%s) has no one on call", at)
-	}
-	if s.End.IsZero() || n.Start.Before(s.End) {
-		t.Fatalf("Next(%s) starts at %s, before the shift at it ends (%s)", at, n.Start, s.End)
-	}
-}
 
 func FuzzParseOncall(f *testing.F) {
 	for _, seed := range []string{
@@ -68,7 +45,7 @@ func FuzzParseOncall(f *testing.F) {
 			}
 			for _, at := range times {
 				tm, _ := time.Parse(time.RFC3339, at)
-				checkTimeline(t, o.Rotation, tm)
+				oncalltest.CheckTimeline(t, o.Rotation, tm)
 			}
 		}
 	})

@@ -8,6 +8,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/opswiki/opswiki/wiki/oncall"
+	"github.com/opswiki/opswiki/wiki/oncall/oncalltest"
 )
 
 func TestParseOncall(t *testing.T) {
@@ -32,7 +33,7 @@ func TestParseOncall(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			o, ps := oncall.ParseOncall(decode(t, tt.src))
+			o, ps := oncall.ParseOncall(oncalltest.Decode(t, tt.src))
 			if len(ps) > 0 {
 				t.Fatalf("problems: %+v", ps)
 			}
@@ -98,7 +99,7 @@ func TestParseOncallProblems(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			o, ps := oncall.ParseOncall(decode(t, tt.src))
+			o, ps := oncall.ParseOncall(oncalltest.Decode(t, tt.src))
 			found := false
 			for _, p := range ps {
 				if p.Field == tt.field && strings.Contains(p.Message, tt.message) {
@@ -121,7 +122,7 @@ func TestParseEscalation(t *testing.T) {
 - {after: 15m, to: [bob, "https://acme.pagerduty.com/private/x/feed/P1"], how: [call, chat]}
 - {after: 1h, to: cto, how: Email}
 `
-	levels, ps := oncall.ParseEscalation(decode(t, src))
+	levels, ps := oncall.ParseEscalation(oncalltest.Decode(t, src))
 	if len(ps) > 0 {
 		t.Fatalf("problems: %+v", ps)
 	}
@@ -151,7 +152,7 @@ func TestParseEscalationProblems(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			levels, ps := oncall.ParseEscalation(decode(t, tt.src))
+			levels, ps := oncall.ParseEscalation(oncalltest.Decode(t, tt.src))
 			found := false
 			for _, p := range ps {
 				if p.Field == tt.field && strings.Contains(p.Message, tt.message) {
@@ -181,7 +182,7 @@ func TestTimestampValues(t *testing.T) {
 		name  string
 		value any
 	}{
-		{"DecodedToAny", decode(t, src)},
+		{"DecodedToAny", oncalltest.Decode(t, src)},
 		{"DecodeNode", oncall.DecodeNode(&node)},
 	}
 	for _, tt := range tests {
@@ -190,11 +191,11 @@ func TestTimestampValues(t *testing.T) {
 			if len(ps) > 0 {
 				t.Fatalf("problems: %+v", ps)
 			}
-			s, err := o.At(utc(t, "2026-03-28T18:00:00Z"))
+			s, err := o.At(oncalltest.UTC(t, "2026-03-28T18:00:00Z"))
 			if err != nil {
 				t.Fatal(err)
 			}
-			checkShift(t, s, want{who: "dave", start: "2026-03-28T17:00:00Z", end: "2026-03-28T20:00:00Z", override: true})
+			oncalltest.CheckShift(t, s, oncalltest.Want{Who: "dave", Start: "2026-03-28T17:00:00Z", End: "2026-03-28T20:00:00Z", Override: true})
 		})
 	}
 }

@@ -6,12 +6,13 @@ import (
 	"time"
 
 	"github.com/opswiki/opswiki/wiki/oncall"
+	"github.com/opswiki/opswiki/wiki/oncall/oncalltest"
 	"github.com/opswiki/opswiki/wiki/oncall/schedule"
 )
 
 func BenchmarkParseCalendar(b *testing.B) {
 	data := fixture(b, "google.ics")
-	now := utc(b, readNow)
+	now := oncalltest.UTC(b, readNow)
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
 	for b.Loop() {
@@ -27,7 +28,7 @@ func BenchmarkFetcherStatusWarm(b *testing.B) {
 	f := newFetcher(b, c, schedule.FetcherOptions{})
 	o := &oncall.Oncall{Schedule: srv.URL + "/s.ics"}
 	ctx := context.Background()
-	at := utc(b, readNow).Add(time.Hour)
+	at := oncalltest.UTC(b, readNow).Add(time.Hour)
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := f.Status(ctx, o, at); err != nil {

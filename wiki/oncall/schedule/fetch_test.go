@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/opswiki/opswiki/wiki/oncall"
+	"github.com/opswiki/opswiki/wiki/oncall/oncalltest"
 	"github.com/opswiki/opswiki/wiki/oncall/schedule"
 )
 
@@ -21,7 +22,7 @@ type clock struct {
 	reads atomic.Int64
 }
 
-func newClock(tb testing.TB) *clock { return &clock{now: utc(tb, readNow)} }
+func newClock(tb testing.TB) *clock { return &clock{now: oncalltest.UTC(tb, readNow)} }
 
 func (c *clock) Now() time.Time {
 	c.reads.Add(1)
@@ -106,7 +107,7 @@ func newFetcher(tb testing.TB, c *clock, opts schedule.FetcherOptions) *schedule
 // whoAt names who a schedule has on call at the time the tests read at.
 func whoAt(tb testing.TB, s *schedule.Schedule) string {
 	tb.Helper()
-	sh, err := s.Calendar.At(utc(tb, readNow))
+	sh, err := s.Calendar.At(oncalltest.UTC(tb, readNow))
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -168,7 +169,7 @@ func TestFetcherGet(t *testing.T) {
 		if s != nil {
 			t.Fatalf("got a schedule from a server that never answered: %+v", s)
 		}
-		errCode(t, err, oncall.EUNAVAILABLE)
+		oncalltest.ErrCode(t, err, oncall.EUNAVAILABLE)
 		if !strings.Contains(oncall.ErrorMessage(err), "did not answer within 50ms") {
 			t.Errorf("message = %q", oncall.ErrorMessage(err))
 		}
@@ -187,7 +188,7 @@ func TestFetcherGet(t *testing.T) {
 		if !s.Stale() || s.Age != 7*time.Minute || whoAt(t, s) != "Bob Smith" {
 			t.Errorf("stale answer: stale %v age %s who %q", s.Stale(), s.Age, whoAt(t, s))
 		}
-		errCode(t, s.Err, oncall.EUNAVAILABLE)
+		oncalltest.ErrCode(t, s.Err, oncall.EUNAVAILABLE)
 	})
 
 	t.Run("Failing", func(t *testing.T) {
@@ -226,12 +227,12 @@ func TestFetcherGet(t *testing.T) {
 				if s != nil {
 					t.Fatalf("%s: got a schedule %+v", st.name, s)
 				}
-				errCode(t, err, st.code)
+				oncalltest.ErrCode(t, err, st.code)
 			default:
 				if err != nil || !s.Stale() {
 					t.Fatalf("%s: %+v, %v", st.name, s, err)
 				}
-				errCode(t, s.Err, st.code)
+				oncalltest.ErrCode(t, s.Err, st.code)
 				if s.Age != age || whoAt(t, s) != "eve, finn" {
 					t.Errorf("%s: age %s (want %s), who %q", st.name, s.Age, age, whoAt(t, s))
 				}
@@ -252,7 +253,7 @@ func TestFetcherGet(t *testing.T) {
 		f := newFetcher(t, c, schedule.FetcherOptions{})
 		for i := 0; i < 3; i++ {
 			_, err := f.Get(ctx, srv.URL)
-			errCode(t, err, oncall.EUNAVAILABLE)
+			oncalltest.ErrCode(t, err, oncall.EUNAVAILABLE)
 		}
 		if n := srv.count(); n != 1 {
 			t.Errorf("%d requests within Retry, want 1", n)
@@ -288,7 +289,7 @@ func TestFetcherGet(t *testing.T) {
 		if err != nil || second.Stale() {
 			t.Fatalf("after 304: %+v, %v", second, err)
 		}
-		if second.Calendar != first.Calendar || second.Age != 0 || !second.Fetched.Equal(utc(t, readNow).Add(schedule.DefaultTTL)) {
+		if second.Calendar != first.Calendar || second.Age != 0 || !second.Fetched.Equal(oncalltest.UTC(t, readNow).Add(schedule.DefaultTTL)) {
 			t.Errorf("after 304: same calendar %v, age %s, fetched %s", second.Calendar == first.Calendar, second.Age, second.Fetched)
 		}
 		if h := srv.header(1); h.Get("If-None-Match") != `"v1"` {
@@ -358,7 +359,7 @@ func TestFetcherGet(t *testing.T) {
 				if s != nil {
 					t.Fatalf("got %+v", s)
 				}
-				errCode(t, err, oncall.ETOOLARGE)
+				oncalltest.ErrCode(t, err, oncall.ETOOLARGE)
 			})
 		}
 	})
@@ -367,7 +368,7 @@ func TestFetcherGet(t *testing.T) {
 		f := newFetcher(t, newClock(t), schedule.FetcherOptions{})
 		for _, u := range []string{"file:///etc/passwd", "ftp://example.com/x.ics", "not a url", "https://"} {
 			_, err := f.Get(ctx, u)
-			errCode(t, err, oncall.EINVALID)
+			oncalltest.ErrCode(t, err, oncall.EINVALID)
 		}
 	})
 }
@@ -427,9 +428,9 @@ func TestFetcherClose(t *testing.T) {
 	if err := f.Close(); err != nil {
 		t.Fatal(err)
 	}
-	errCode(t, <-done, oncall.EUNAVAILABLE)
+	oncalltest.ErrCode(t, <-done, oncall.EUNAVAILABLE)
 	_, err := f.Get(context.Background(), srv.URL)
-	errCode(t, err, oncall.EUNAVAILABLE)
+	oncalltest.ErrCode(t, err, oncall.EUNAVAILABLE)
 }
 
 func TestFetcherCallerGivesUp(t *testing.T) {
@@ -445,7 +446,7 @@ func TestFetcherCallerGivesUp(t *testing.T) {
 		time.Sleep(time.Millisecond)
 	}
 	cancel()
-	errCode(t, <-done, oncall.EUNAVAILABLE)
+	oncalltest.ErrCode(t, <-done, oncall.EUNAVAILABLE)
 }
 
 func TestFetcherStatus(t *testing.T) {
@@ -459,11 +460,11 @@ func TestFetcherStatus(t *testing.T) {
 		fetched   bool
 	}{
 		{"Schedule", &oncall.Oncall{Schedule: srv.URL + "/feed.ics"}, "Bob Smith", "Carol White", true},
-		{"Rotation", MustOncall(t, berlinWeekly), "carol", "alice", false},
+		{"Rotation", oncalltest.MustOncall(t, berlinWeekly), "carol", "alice", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			st, err := f.Status(ctx, tt.oncall, utc(t, readNow))
+			st, err := f.Status(ctx, tt.oncall, oncalltest.UTC(t, readNow))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -472,6 +473,6 @@ func TestFetcherStatus(t *testing.T) {
 			}
 		})
 	}
-	_, err := f.Status(ctx, &oncall.Oncall{Text: "ask in #ops"}, utc(t, readNow))
-	errCode(t, err, oncall.EINVALID)
+	_, err := f.Status(ctx, &oncall.Oncall{Text: "ask in #ops"}, oncalltest.UTC(t, readNow))
+	oncalltest.ErrCode(t, err, oncall.EINVALID)
 }

@@ -4,33 +4,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/opswiki/opswiki/wiki/oncall"
+	"github.com/opswiki/opswiki/wiki/oncall/oncalltest"
 	"github.com/opswiki/opswiki/wiki/oncall/schedule"
 )
-
-// checkTimeline fails when a timeline's answers contradict each other.
-func checkTimeline(t *testing.T, tl oncall.Timeline, at time.Time) {
-	s, err := tl.At(at)
-	if err != nil {
-		return
-	}
-	if !s.Contains(at) {
-		t.Fatalf("At(%s) = [%s, %s), which does not contain it", at, s.Start, s.End)
-	}
-	if !s.Start.IsZero() && !s.End.IsZero() && !s.End.After(s.Start) {
-		t.Fatalf("At(%s) is empty: [%s, %s)", at, s.Start, s.End)
-	}
-	n, err := tl.Next(at)
-	if err != nil {
-		return
-	}
-	if len(n.Who) == 0 {
-		t.Fatalf("Next(%s) has no one on call", at)
-	}
-	if s.End.IsZero() || n.Start.Before(s.End) {
-		t.Fatalf("Next(%s) starts at %s, before the shift at it ends (%s)", at, n.Start, s.End)
-	}
-}
 
 func FuzzParseCalendar(f *testing.F) {
 	for _, name := range []string{"pagerduty.ics", "grafana-oncall.ics", "google.ics"} {
@@ -52,7 +28,7 @@ func FuzzParseCalendar(f *testing.F) {
 			}
 		}
 		for _, at := range []time.Time{now, now.Add(-30 * 24 * time.Hour), now.Add(300 * 24 * time.Hour)} {
-			checkTimeline(t, c, at)
+			oncalltest.CheckTimeline(t, c, at)
 		}
 	})
 }
