@@ -1,7 +1,6 @@
 package oncall
 
 import (
-	"fmt"
 	"strings"
 	"time"
 )
@@ -46,18 +45,7 @@ func ParseEscalation(v any) ([]Level, []Problem) {
 	}
 	var out []Level
 	var prev time.Duration
-	for i, item := range items {
-		f := fmt.Sprintf("%s[%d]", field, i)
-		m, keys, ok := mapping(item)
-		if !ok {
-			ps.add(f, "escalation level %d must be a mapping with after, to and how, not a %s", i+1, kindOf(item))
-			continue
-		}
-		for _, k := range keys {
-			if k != "after" && k != "to" && k != "how" {
-				ps.add(f+"."+k, "unknown key %q in escalation level %d; use after, to, how", k, i+1)
-			}
-		}
+	entries(&ps, field, items, "escalation level", []string{"after", "to", "how"}, func(i int, f string, m map[string]any) {
 		var l Level
 		good := true
 		if av, has := m["after"]; has && av != nil {
@@ -96,7 +84,7 @@ func ParseEscalation(v any) ([]Level, []Problem) {
 			out = append(out, l)
 			prev = l.After
 		}
-	}
+	})
 	return out, ps
 }
 

@@ -173,18 +173,7 @@ func parseOverrides(ps *problems, field string, v any, loc *time.Location) []Ove
 		return nil
 	}
 	var out []Override
-	for i, item := range items {
-		f := fmt.Sprintf("%s[%d]", field, i)
-		m, keys, ok := mapping(item)
-		if !ok {
-			ps.add(f, "override %d must be a mapping with who, from and to, not a %s", i+1, kindOf(item))
-			continue
-		}
-		for _, k := range keys {
-			if k != "who" && k != "from" && k != "to" {
-				ps.add(f+"."+k, "unknown key %q in override %d; use who, from, to", k, i+1)
-			}
-		}
+	entries(ps, field, items, "override", []string{"who", "from", "to"}, func(i int, f string, m map[string]any) {
 		var o Override
 		good := true
 		if s, _ := text(m["who"]); s == "" {
@@ -218,7 +207,7 @@ func parseOverrides(ps *problems, field string, v any, loc *time.Location) []Ove
 		if good {
 			out = append(out, o)
 		}
-	}
+	})
 	return out
 }
 

@@ -3,6 +3,7 @@ package oncall
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -50,6 +51,29 @@ func text(v any) (string, bool) {
 		return "", true
 	}
 	return "", false
+}
+
+// entries goes through a list whose items are mappings with the given
+// keys (escalation levels, overrides): an item that is no mapping, and a
+// key the item may not have, is a problem at its place ("what N" in the
+// messages); fn reads each mapping, with the field naming its place.
+func entries(ps *problems, field string, items []any, what string, keys []string, fn func(i int, f string, m map[string]any)) {
+	list := strings.Join(keys, ", ")
+	and := strings.Join(keys[:len(keys)-1], ", ") + " and " + keys[len(keys)-1]
+	for i, item := range items {
+		f := fmt.Sprintf("%s[%d]", field, i)
+		m, have, ok := mapping(item)
+		if !ok {
+			ps.add(f, "%s %d must be a mapping with %s, not a %s", what, i+1, and, kindOf(item))
+			continue
+		}
+		for _, k := range have {
+			if !slices.Contains(keys, k) {
+				ps.add(f+"."+k, "unknown key %q in %s %d; use %s", k, what, i+1, list)
+			}
+		}
+		fn(i, f, m)
+	}
 }
 
 // mapping returns a decoded YAML mapping with string keys, sorted so

@@ -117,7 +117,7 @@ func (s *Server) thenPanel(ctx context.Context, tl wiki.Timeline, doc *wiki.Docu
 func thenRow(pt wiki.PageThen, cannotTell bool) ThenRow {
 	p, at := pt.Path, pt.At
 	r := ThenRow{Title: pt.Title, URL: p.URL(), Kind: pt.Kind, HistoryURL: "/-/history/" + escapeName(p.Name()),
-		Since: at.Since, SinceText: plural(at.Since, "commit", "commits"), Gone: at.Latest.Kind == wiki.Deleted}
+		Since: at.Since, SinceText: wiki.Plural(at.Since, "commit"), Gone: at.Latest.Kind == wiki.Deleted}
 	switch {
 	case pt.Named != "":
 		r.Why = "runbooks: " + pt.Named
@@ -150,7 +150,7 @@ func (s *Server) readinessPanel(ctx context.Context, tl wiki.Timeline, doc *wiki
 	case r.Runbooks == 0:
 		v.Checked = "The postmortem names and links no runbook"
 	default:
-		v.Checked = fmt.Sprintf("%s checked for changes since the incident %s (%s)", plural(r.Runbooks, "runbook", "runbooks"), r.SincePhrase(), utcMinute(r.Since))
+		v.Checked = fmt.Sprintf("%s checked for changes since the incident %s (%s)", wiki.Plural(r.Runbooks, "runbook"), r.SincePhrase(), utcMinute(r.Since))
 	}
 	for _, f := range r.Findings {
 		row := ReadinessRow{Severity: f.Problem.Severity, Check: f.Check, Line: f.Problem.Line, Message: f.Problem.Message}

@@ -239,7 +239,7 @@ func (s *Server) teamCall(ctx context.Context, g *wiki.Graph, team *wiki.PageInf
 			return st.Now.Who, true, err
 		})
 		for _, r := range reach {
-			step := EscalationStep{After: durationText(r.Level.After), How: strings.Join(r.Level.How, ", ")}
+			step := EscalationStep{After: duration(r.Level.After), How: strings.Join(r.Level.How, ", ")}
 			for _, tg := range r.Targets {
 				to := EscalationTarget{Name: tg.Target, Who: tg.Who}
 				if t, ok := g.Team(tg.Target); ok {
@@ -283,7 +283,7 @@ func (s *Server) planCall(ctx context.Context, team string, plan *oncall.Oncall,
 	tc.Now, tc.Until, tc.Override = st.Now.Who, st.Now.End, st.Now.Override
 	tc.Next, tc.NextFrom = st.Next.Who, st.Next.Start
 	if sc := st.Schedule; sc != nil && sc.Err != nil {
-		tc.Stale = fmt.Sprintf("The schedule could not be fetched (%s); this is the copy of %s ago.", oncall.ErrorMessage(sc.Err), durationText(sc.Age.Round(time.Minute)))
+		tc.Stale = fmt.Sprintf("The schedule could not be fetched (%s); this is the copy of %s ago.", oncall.ErrorMessage(sc.Err), duration(sc.Age))
 	}
 	return tc
 }
@@ -309,28 +309,6 @@ func (w *WhoToCall) fingerprint() string {
 	var b [8]byte
 	binary.BigEndian.PutUint64(b[:], h.Sum64())
 	return fmt.Sprintf("%x", b)
-}
-
-// durationText writes a duration the way people say it: 15m, 2h, 1d 4h.
-func durationText(d time.Duration) string {
-	if d <= 0 {
-		return "at once"
-	}
-	days, rest := d/(24*time.Hour), d%(24*time.Hour)
-	var parts []string
-	if days > 0 {
-		parts = append(parts, fmt.Sprintf("%dd", days))
-	}
-	if h := rest / time.Hour; h > 0 {
-		parts = append(parts, fmt.Sprintf("%dh", h))
-	}
-	if m := rest % time.Hour / time.Minute; m > 0 {
-		parts = append(parts, fmt.Sprintf("%dm", m))
-	}
-	if len(parts) == 0 {
-		return d.String()
-	}
-	return strings.Join(parts, " ")
 }
 
 // OncallView is /-/oncall: every team and who is on call there now.

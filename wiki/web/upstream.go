@@ -153,29 +153,22 @@ func (s *Server) upstreamBanner(ctx context.Context) string {
 	case st.Down != "":
 		fmt.Fprintf(&b, "The git host (%s) cannot be reached since %s UTC.", st.URL, st.DownSince.UTC().Format("2006-01-02 15:04"))
 		if st.Ahead > 0 {
-			fmt.Fprintf(&b, " %s saved here %s kept and will be delivered when it returns.", plural(st.Ahead, "change", "changes"), isAre(st.Ahead))
+			fmt.Fprintf(&b, " %s saved here %s kept and will be delivered when it returns.", wiki.Plural(st.Ahead, "change"), isAre(st.Ahead))
 		} else {
 			b.WriteString(" Changes made there since may not show here yet; saves are kept and delivered when it returns.")
 		}
 	case st.Behind > 0:
-		fmt.Fprintf(&b, "The wiki is %s behind the git host (%s) and is catching up.", plural(st.Behind, "commit", "commits"), st.URL)
+		fmt.Fprintf(&b, "The wiki is %s behind the git host (%s) and is catching up.", wiki.Plural(st.Behind, "commit"), st.URL)
 	case st.Ahead > 0:
-		fmt.Fprintf(&b, "%s saved here %s being delivered to the git host (%s).", plural(st.Ahead, "change", "changes"), isAre(st.Ahead), st.URL)
+		fmt.Fprintf(&b, "%s saved here %s being delivered to the git host (%s).", wiki.Plural(st.Ahead, "change"), isAre(st.Ahead), st.URL)
 	}
 	if len(st.Conflicts) > 0 {
 		if b.Len() > 0 {
 			b.WriteString(" ")
 		}
-		fmt.Fprintf(&b, "The last merge with the git host kept both versions of %s changed on both sides: look for the conflict markers.", plural(len(st.Conflicts), "page", "pages"))
+		fmt.Fprintf(&b, "The last merge with the git host kept both versions of %s changed on both sides: look for the conflict markers.", wiki.Plural(len(st.Conflicts), "page"))
 	}
 	return b.String()
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return fmt.Sprintf("%d %s", n, many)
 }
 
 func isAre(n int) string {
